@@ -1,0 +1,109 @@
+"""`create_service_app`: every service's FastAPI app gets the whole kernel from this one call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import Table
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from services.common.auth import TokenVerifier
+from services.common.db import create_engine, create_sessionmaker, database_answers
+from services.common.idempotency import IdempotencyMiddleware
+from services.common.observability import Metrics, ObservabilityMiddleware, configure_logging
+from services.common.openapi import install_openapi, operation_id
+from services.common.pagination import page_token_serializer
+from services.common.problems import install_problem_handlers
+from services.common.settings import ServiceSettings
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    version: str,
+    prefix: str,
+    routers: Sequence[APIRouter],
+    idempotency_keys: Table,
+    openapi_tags: list[dict[str, str]] | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    engine = create_engine(
+        settings.require_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        generate_unique_id_function=operation_id,
+        separate_input_output_schemas=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.page_token_serializer = page_token_serializer(settings.signing_key)
+
+    for router in routers:
+        app.include_router(router, prefix=prefix)
+    _check_operation_ids(app)
+    install_problem_handlers(app)
+    install_openapi(app)
+    _add_operational_routes(app, Metrics(settings.service_name))
+
+    # Outermost first at runtime: observability sees every request, idempotency sits inside it.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        engine=engine,
+        table=idempotency_keys,
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def _add_operational_routes(app: FastAPI, metrics: Metrics) -> None:
+    """`/healthz` (the process runs), `/readyz` (it can serve: the database answers), `/metrics`."""
+    app.state.metrics = metrics
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        ready = await database_answers(request.app.state.engine)
+        return JSONResponse(
+            {
+                "status": "ready" if ready else "unavailable",
+                "checks": {"database": "ok" if ready else "down"},
+            },
+            status_code=200 if ready else 503,
+        )
+
+    app.add_route("/healthz", healthz, include_in_schema=False)
+    app.add_route("/readyz", readyz, include_in_schema=False)
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+
+
+def _check_operation_ids(app: FastAPI) -> None:
+    seen: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            if route.name in seen:
+                raise RuntimeError(f"operationId {route.name!r} is used twice in {app.title}")
+            seen.add(route.name)

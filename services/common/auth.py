@@ -1,0 +1,133 @@
+"""Bearer JWT validation and scope checks.
+
+Development tokens are HS256 with CITYOPS_JWT_SECRET; production verifies RS/ES tokens against the
+identity provider's JWKS (CITYOPS_JWT_JWKS_URL). Claims: `sub`, `scope` (space separated), `aud`,
+`exp`, optional `dept`. Every service validates for itself; the gateway validates too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import jwt
+import jwt.types
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.common.problems import Forbidden, Unauthorized
+from services.common.settings import PlatformSettings
+
+ALGORITHMS_HMAC = ["HS256"]
+ALGORITHMS_JWKS = ["RS256", "ES256", "PS256"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's subject, its scopes and, for department users, their department."""
+
+    sub: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    dept: str | None = None
+
+    def has(self, *scopes: str) -> bool:
+        return all(scope in self.scopes for scope in scopes)
+
+
+class TokenVerifier:
+    """Decodes and checks a bearer token; one per process, built from settings."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.audience = settings.jwt_audience
+        self._secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        )
+        if self._secret is None and self._jwks is None:
+            raise RuntimeError("Set CITYOPS_JWT_SECRET (development) or CITYOPS_JWT_JWKS_URL (production).")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = self._decode(token)
+        except jwt.ExpiredSignatureError as exc:
+            raise _invalid_token("The token has expired.") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise _invalid_token("The token is not valid for this API.") from exc
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str):
+            raise _invalid_token("The token's `scope` claim must be a space-separated string.")
+        return Principal(sub=str(claims["sub"]), scopes=frozenset(scope.split()), dept=claims.get("dept"))
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        options: jwt.types.Options = {"require": ["sub", "exp", "aud"]}
+        if self._jwks is not None and jwt.get_unverified_header(token).get("alg") in ALGORITHMS_JWKS:
+            key = self._jwks.get_signing_key_from_jwt(token).key
+            return jwt.decode(token, key, algorithms=ALGORITHMS_JWKS, audience=self.audience, options=options)
+        if self._secret is None:
+            raise jwt.InvalidAlgorithmError("HS256 tokens are not accepted here")
+        return jwt.decode(
+            token, self._secret, algorithms=ALGORITHMS_HMAC, audience=self.audience, options=options
+        )
+
+
+def mint_token(
+    secret: str,
+    *,
+    sub: str,
+    scopes: str,
+    dept: str | None = None,
+    audience: str = "cityops",
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    """A development token signed with the shared secret (what `cityops token` prints)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "scope": scopes,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if dept:
+        claims["dept"] = dept
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _invalid_token(detail: str) -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+_bearer = HTTPBearer(
+    auto_error=False, description="A JWT from the city identity provider (or `cityops token`)."
+)
+
+
+def _principal_dependency(scopes: tuple[str, ...]) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Principal:
+        if credentials is None:
+            raise Unauthorized(
+                "Send `Authorization: Bearer <token>`.",
+                headers={"WWW-Authenticate": 'Bearer realm="cityops"'},
+            )
+        principal: Principal = request.app.state.token_verifier.verify(credentials.credentials)
+        missing = [scope for scope in scopes if scope not in principal.scopes]
+        if missing:
+            raise Forbidden(
+                f"This operation needs the scope(s): {' '.join(missing)}.",
+                headers={
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'
+                },
+                required_scopes=list(scopes),
+            )
+        return principal
+
+    return dependency
+
+
+def requires(*scopes: str) -> Any:
+    """`principal: Annotated[Principal, requires("procurement:read")]` in a route signature."""
+    return Depends(_principal_dependency(scopes))

@@ -1,0 +1,230 @@
+"""RFC 9457 problem details for every error a client can see.
+
+Domain code raises `AppError` subclasses; the handlers installed by `install_problem_handlers` turn those,
+FastAPI's validation errors, Starlette's 404/405 and any unexpected exception into
+`application/problem+json`. A 500 names the request id and nothing internal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from services.common.observability import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("cityops.problems")
+
+
+def problem_type(slug: str) -> str:
+    """The stable, machine-readable `type` of a problem: clients switch on it, never on `title`."""
+    return f"urn:cityops:problem:{slug}"
+
+
+class FieldError(BaseModel):
+    location: list[str | int] = Field(
+        description="Where the error is: ['body', 'legal_name'], ['query', 'page_size']…"
+    )
+    message: str
+    code: str = Field(description="A machine key such as `missing`, `string_too_long`, `enum`.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document. Further members may appear (e.g. `allowed_transitions`)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="The request id of the failed request.")
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    """Base of every error a client may see. Subclasses fix `status`, `slug` and `title`."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            type=problem_type(self.slug),
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=current_request_id(),
+            **self.extra,
+        )
+
+
+class BadRequest(AppError):
+    pass
+
+
+class InvalidPageToken(AppError):
+    slug, title = "invalid-page-token", "The page token is invalid or belongs to another query"
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(AppError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class Conflict(AppError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class InvalidTransition(AppError):
+    status, slug, title = 409, "invalid-transition", "This status change is not allowed"
+
+
+class PreconditionFailed(AppError):
+    status, slug, title = 412, "precondition-failed", "The resource has changed since you read it"
+
+
+class PayloadTooLarge(AppError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnprocessableEntity(AppError):
+    status, slug, title = 422, "unprocessable-entity", "The request cannot be processed"
+
+
+class ValidationFailed(AppError):
+    status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+class PreconditionRequired(AppError):
+    status, slug, title = 428, "precondition-required", "This request must be conditional: send If-Match"
+
+
+class TooManyRequests(AppError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class InternalError(AppError):
+    status, slug, title = 500, "internal-error", "Internal error"
+
+
+class ServiceUnavailable(AppError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+class GatewayTimeout(AppError):
+    status, slug, title = 504, "gateway-timeout", "Upstream timed out"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    return [
+        FieldError(location=list(e.get("loc", ())), message=e.get("msg", ""), code=e.get("type", "invalid"))
+        for e in errors
+    ]
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.to_problem(), exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problem = ValidationFailed(
+        "One or more fields are invalid; see `errors`.", errors=_field_errors(exc.errors())
+    ).to_problem()
+    return problem_response(problem)
+
+
+_STATUS_ERRORS: dict[int, type[AppError]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge)
+}
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error_class = _STATUS_ERRORS.get(exc.status_code)
+    if error_class is None:
+        problem = Problem(title=str(exc.detail), status=exc.status_code, instance=current_request_id())
+    else:
+        detail = None if exc.detail in (None, error_class.title) else str(exc.detail)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            detail = "No resource lives at this path."
+        if exc.status_code == 405:
+            detail = "This path does not accept that method."
+        problem = error_class(detail).to_problem()
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    problem = InternalError(
+        "An unexpected error occurred. Quote the request id (`instance`) when reporting it."
+    ).to_problem()
+    return problem_response(problem)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the problems a route can answer with."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = responses.setdefault(
+            error.status,
+            {
+                "description": error.title,
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            },
+        )
+        if entry["description"] != error.title:
+            entry["description"] = f"{entry['description']}; {error.title}"
+    return responses
+
+
+def problem_schema_components() -> dict[str, Any]:
+    """The component schemas (Problem, FieldError) every service's OpenAPI document carries."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["Problem"] = schema
+    return components

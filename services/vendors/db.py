@@ -1,0 +1,19 @@
+"""The vendors service's tables live in schema `vendors`, under this base's own metadata."""
+
+from sqlmodel import SQLModel
+
+from services.common.audit import AuditLog, audit_table
+from services.common.db import schema_registry
+from services.common.idempotency import idempotency_table
+
+SCHEMA = "vendors"
+
+
+class VendorsBase(SQLModel, registry=schema_registry(SCHEMA)):
+    pass
+
+
+metadata = VendorsBase.metadata
+
+audit = AuditLog(audit_table(metadata))
+idempotency_keys = idempotency_table(metadata)

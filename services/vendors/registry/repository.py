@@ -1,0 +1,118 @@
+"""Queries of the vendor registry: SQL in one place, returning rows the service turns into contracts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, exists, func, insert, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from services.common.pagination import Pager
+from services.vendors.contracts import CommodityCode
+from services.vendors.registry.models import VendorCommodityRow, VendorRow, vendor_number_sequence
+
+vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
+commodities: Table = VendorCommodityRow.__table__  # type: ignore[attr-defined]
+
+# The vendor's codes as a JSON array, aggregated in the same query that reads the vendor.
+_codes_of_vendor = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object("scheme", commodities.c.scheme, "code", commodities.c.code),
+                    commodities.c.scheme,
+                    commodities.c.code,
+                )
+            ),
+            literal_column("'[]'::json"),
+        )
+    )
+    .where(commodities.c.vendor_id == vendors.c.id)
+    .scalar_subquery()
+    .label("commodity_codes")
+)
+
+VENDOR_COLUMNS = [*vendors.c, _codes_of_vendor]
+
+
+def select_vendors() -> Select[Any]:
+    return select(*VENDOR_COLUMNS)
+
+
+async def get(
+    session: AsyncSession, vendor_id: uuid.UUID, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    statement = select_vendors().where(vendors.c.id == vendor_id)
+    if for_update:
+        statement = statement.with_for_update(of=vendors)
+    row = (await session.execute(statement)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def next_vendor_number(session: AsyncSession) -> str:
+    number = await session.scalar(vendor_number_sequence.next_value())
+    return f"VND-{number:06d}"
+
+
+async def insert_vendor(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(vendors).values(**values))
+
+
+async def update_vendor(session: AsyncSession, vendor_id: uuid.UUID, values: dict[str, Any]) -> None:
+    await session.execute(vendors.update().where(vendors.c.id == vendor_id).values(**values))
+
+
+async def replace_commodity_codes(
+    session: AsyncSession, vendor_id: uuid.UUID, codes: Sequence[CommodityCode]
+) -> None:
+    await session.execute(delete(commodities).where(commodities.c.vendor_id == vendor_id))
+    if codes:
+        await session.execute(
+            insert(commodities),
+            [{"vendor_id": vendor_id, "scheme": c.scheme.value, "code": c.code} for c in codes],
+        )
+
+
+def filter_by_status(statement: Select[Any], statuses: Sequence[str]) -> Select[Any]:
+    return statement.where(vendors.c.status.in_(statuses))
+
+
+def filter_by_name(statement: Select[Any], terms: Sequence[str]) -> Select[Any]:
+    """Every term as a word prefix, on the full-text index over normalised names."""
+    query = " & ".join(f"{term}:*" for term in terms)
+    return statement.where(
+        func.to_tsvector(literal_column("'simple'"), vendors.c.search_text).op("@@")(
+            func.to_tsquery(literal_column("'simple'"), query)
+        )
+    )
+
+
+def filter_by_commodity(statement: Select[Any], scheme: str, code_prefix: str) -> Select[Any]:
+    """Codes at or below `code_prefix` in the hierarchy (`620-80` matches `620-80-21`)."""
+    return statement.where(
+        exists().where(
+            and_(
+                commodities.c.vendor_id == vendors.c.id,
+                commodities.c.scheme == scheme,
+                commodities.c.code.startswith(code_prefix, autoescape=True),
+            )
+        )
+    )
+
+
+def filter_updated_since(statement: Select[Any], since: datetime) -> Select[Any]:
+    return statement.where(vendors.c.updated_at >= since)
+
+
+async def page(
+    session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    statement = pager.keyset(statement, [vendors.c.id], filters)
+    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return pager.page(rows, lambda row: [row["id"]])

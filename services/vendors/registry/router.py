@@ -1,0 +1,147 @@
+"""HTTP surface of the vendor registry: parse, authorise, call the service, shape the response."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
+
+from services.common.auth import Principal, requires
+from services.common.concurrency import IfMatch, set_etag
+from services.common.db import Session
+from services.common.idempotency import idempotency_key_header
+from services.common.pagination import PageParams
+from services.common.problems import (
+    BadRequest,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    UnprocessableEntity,
+    ValidationFailed,
+    problem_responses,
+)
+from services.vendors.contracts import (
+    Vendor,
+    VendorCreate,
+    VendorPage,
+    VendorStatus,
+    VendorTransition,
+    VendorUpdate,
+)
+from services.vendors.registry import service
+
+router = APIRouter(tags=["vendors"])
+
+Reader = Annotated[Principal, requires("procurement:read")]
+Writer = Annotated[Principal, requires("procurement:write")]
+VendorId = Annotated[uuid.UUID, "The vendor's id"]
+AUTH_PROBLEMS = (Unauthorized, Forbidden)
+
+
+@router.post(
+    "/vendors",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Vendor,
+    summary="Register a vendor",
+    description="Creates a vendor in `draft`. Send `Idempotency-Key` to make retries safe.",
+    dependencies=[Depends(idempotency_key_header)],
+    responses=problem_responses(*AUTH_PROBLEMS, ValidationFailed, UnprocessableEntity),
+)
+async def vendors_create(body: VendorCreate, session: Session, actor: Writer, response: Response) -> Vendor:
+    vendor = await service.create(session, body, actor)
+    response.headers["Location"] = f"/v1/procurement/vendors/{vendor.id}"
+    set_etag(response, vendor.version)
+    return vendor
+
+
+@router.get(
+    "/vendors",
+    response_model=VendorPage,
+    summary="List vendors",
+    description="Keyset-paged, oldest first. Filters combine with AND; repeat `status` for several.",
+    responses=problem_responses(*AUTH_PROBLEMS, BadRequest, ValidationFailed),
+)
+async def vendors_list(
+    session: Session,
+    pager: PageParams,
+    _: Reader,
+    status_: Annotated[list[VendorStatus] | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Name search over legal and DBA names, normalised."),
+    ] = None,
+    commodity: Annotated[
+        str | None,
+        Query(max_length=40, description="`<scheme>:<code>`; matches that code and every code below it."),
+    ] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Only vendors changed at or after.")
+    ] = None,
+) -> VendorPage:
+    items, token = await service.list_page(
+        session, pager, statuses=status_, q=q, commodity=commodity, updated_since=updated_since
+    )
+    return VendorPage(items=items, next_page_token=token)
+
+
+@router.get(
+    "/vendors/{vendor_id}",
+    response_model=Vendor,
+    summary="Get a vendor",
+    responses=problem_responses(*AUTH_PROBLEMS, NotFound, ValidationFailed),
+)
+async def vendors_get(vendor_id: uuid.UUID, session: Session, _: Reader, response: Response) -> Vendor:
+    vendor = await service.get(session, vendor_id)
+    set_etag(response, vendor.version)
+    return vendor
+
+
+@router.patch(
+    "/vendors/{vendor_id}",
+    response_model=Vendor,
+    summary="Change a vendor",
+    description="Send only the fields to change, with `If-Match` set to the ETag you read.",
+    responses=problem_responses(
+        *AUTH_PROBLEMS,
+        NotFound,
+        InvalidTransition,
+        PreconditionFailed,
+        PreconditionRequired,
+        ValidationFailed,
+    ),
+)
+async def vendors_update(
+    vendor_id: uuid.UUID,
+    body: VendorUpdate,
+    session: Session,
+    actor: Writer,
+    expected: IfMatch,
+    response: Response,
+) -> Vendor:
+    vendor = await service.update(session, vendor_id, body, expected, actor)
+    set_etag(response, vendor.version)
+    return vendor
+
+
+@router.post(
+    "/vendors/{vendor_id}/transitions",
+    response_model=Vendor,
+    summary="Change a vendor's status",
+    description=(
+        "draft → submitted → active ⇄ suspended → debarred; active → inactive → active. "
+        "Suspension and debarment need a `reason`. An illegal move is 409 with `allowed_transitions`."
+    ),
+    dependencies=[Depends(idempotency_key_header)],
+    responses=problem_responses(*AUTH_PROBLEMS, NotFound, InvalidTransition, ValidationFailed),
+)
+async def vendors_transition(
+    vendor_id: uuid.UUID, body: VendorTransition, session: Session, actor: Writer, response: Response
+) -> Vendor:
+    vendor = await service.transition(session, vendor_id, body, actor)
+    set_etag(response, vendor.version)
+    return vendor

@@ -1,0 +1,139 @@
+"""Test fixtures: a real PostgreSQL, migrated through alembic, and each test rolled back.
+
+The database is the embedded one (pgserver, in a temporary folder) unless CITYOPS_TEST_DATABASE_URL
+names a server; either way the suite works in a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from cli import migrate
+from cli.database import EmbeddedPostgres, drop_database, ensure_database
+from services.common.auth import mint_token
+from services.common.db import create_engine, get_session
+from services.vendors.app import create_app as create_vendors_app
+from services.vendors.settings import VendorsSettings
+
+JWT_SECRET = "test-secret-" + "x" * 20
+ALL_SCOPES = (
+    "procurement:read procurement:write procurement:evaluate procurement:tax_reveal audit:read "
+    "real_estate:read real_estate:write safety:read safety:write safety:confidential portfolio:read portfolio:write"
+)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostgreSQL server: CITYOPS_TEST_DATABASE_URL, or an embedded one for the session."""
+    configured = os.environ.get("CITYOPS_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with tempfile.TemporaryDirectory(prefix="cityops-test-pg-") as folder:
+        embedded = EmbeddedPostgres(Path(folder))
+        try:
+            yield embedded.url
+        finally:
+            embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database on that server, migrated to head, dropped afterwards."""
+    name = f"cityops_test_{uuid.uuid4().hex[:8]}"
+    url = ensure_database(server_url, name)
+    migrate.upgrade(url)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection inside an outer transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session whose commits are savepoints inside the test's transaction."""
+    async with AsyncSession(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def token() -> Callable[..., str]:
+    """`token("procurement:read")` → a signed bearer token with those scopes."""
+
+    def make(scopes: str = ALL_SCOPES, sub: str = "tester", dept: str | None = None, ttl: int = 600) -> str:
+        return mint_token(JWT_SECRET, sub=sub, scopes=scopes, dept=dept, ttl_seconds=ttl)
+
+    return make
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """`auth("procurement:read")` → the Authorization header for a token with those scopes."""
+
+    def make(scopes: str = ALL_SCOPES, **kwargs: object) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(scopes, **kwargs)}"}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def vendors_settings(database_url: str) -> VendorsSettings:
+    return VendorsSettings(database_url=database_url, jwt_secret=JWT_SECRET, log_json=False)
+
+
+@pytest.fixture(scope="session")
+async def vendors_app(vendors_settings: VendorsSettings) -> AsyncIterator[FastAPI]:
+    app = create_vendors_app(vendors_settings)
+    async with LifespanManager(app):
+        yield app
+
+
+async def _client_for(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_session] = test_session
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://vendors.test"
+        ) as client:
+            yield client
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+async def vendors(vendors_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the vendors app whose database work is rolled back after the test."""
+    async for client in _client_for(vendors_app, session):
+        yield client
