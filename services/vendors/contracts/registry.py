@@ -1,7 +1,4 @@
-"""The vendors service's public wire models: what its routes return and what other services parse.
-
-Pure pydantic, no ORM. Enumerations are documented as extensible: clients must tolerate new values.
-"""
+"""Wire models of the vendor registry. Enumerations are extensible: clients must tolerate new values."""
 
 from __future__ import annotations
 
