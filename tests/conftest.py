@@ -90,8 +90,14 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 def token() -> Callable[..., str]:
     """`token("procurement:read")` → a signed bearer token with those scopes."""
 
-    def make(scopes: str = ALL_SCOPES, sub: str = "tester", dept: str | None = None, ttl: int = 600) -> str:
-        return mint_token(JWT_SECRET, sub=sub, scopes=scopes, dept=dept, ttl_seconds=ttl)
+    def make(
+        scopes: str = ALL_SCOPES,
+        sub: str = "tester",
+        dept: str | None = None,
+        vendor: str | None = None,
+        ttl: int = 600,
+    ) -> str:
+        return mint_token(JWT_SECRET, sub=sub, scopes=scopes, dept=dept, vendor=vendor, ttl_seconds=ttl)
 
     return make
 

@@ -2,7 +2,8 @@
 
 Development tokens are HS256 with CITYOPS_JWT_SECRET; production verifies RS/ES tokens against the
 identity provider's JWKS (CITYOPS_JWT_JWKS_URL). Claims: `sub`, `scope` (space separated), `aud`,
-`exp`, optional `dept`. Every service validates for itself; the gateway validates too.
+`exp`, optional `dept` (a department user's department) and `vendor` (the vendor a supplier's user acts
+for). Every service validates for itself; the gateway validates too.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ ALGORITHMS_JWKS = ["RS256", "ES256", "PS256"]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's subject, its scopes and, for department users, their department."""
+    """Who is calling: the token's subject and scopes; a department user's `dept`; a supplier's `vendor`."""
 
     sub: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     dept: str | None = None
+    vendor: str | None = None
 
     def has(self, *scopes: str) -> bool:
         return all(scope in self.scopes for scope in scopes)
@@ -58,7 +60,12 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str):
             raise _invalid_token("The token's `scope` claim must be a space-separated string.")
-        return Principal(sub=str(claims["sub"]), scopes=frozenset(scope.split()), dept=claims.get("dept"))
+        return Principal(
+            sub=str(claims["sub"]),
+            scopes=frozenset(scope.split()),
+            dept=claims.get("dept"),
+            vendor=claims.get("vendor"),
+        )
 
     def _decode(self, token: str) -> dict[str, Any]:
         options: jwt.types.Options = {"require": ["sub", "exp", "aud"]}
@@ -78,6 +85,7 @@ def mint_token(
     sub: str,
     scopes: str,
     dept: str | None = None,
+    vendor: str | None = None,
     audience: str = "cityops",
     ttl_seconds: int = 8 * 3600,
 ) -> str:
@@ -92,6 +100,8 @@ def mint_token(
     }
     if dept:
         claims["dept"] = dept
+    if vendor:
+        claims["vendor"] = vendor
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
