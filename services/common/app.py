@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Table
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,9 +16,9 @@ from services.common.auth import TokenVerifier
 from services.common.db import create_engine, create_sessionmaker, database_answers
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.observability import Metrics, ObservabilityMiddleware, configure_logging
-from services.common.openapi import install_openapi, operation_id
+from services.common.openapi import duplicate_operation_ids, install_openapi, operation_id
 from services.common.pagination import page_token_serializer
-from services.common.problems import install_problem_handlers
+from services.common.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from services.common.settings import ServiceSettings
 
 
@@ -67,13 +67,16 @@ def create_service_app(
     install_openapi(app)
     _add_operational_routes(app, Metrics(settings.service_name))
 
-    # Outermost first at runtime: observability sees every request, idempotency sits inside it.
+    # The last added runs outermost: observability sees every request and its request id covers the
+    # 500 answer of the error middleware; idempotency, inside both, sees a crash and releases its key.
     app.add_middleware(
         IdempotencyMiddleware,
         engine=engine,
         table=idempotency_keys,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        hash_key=settings.signing_key,
     )
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app
 
@@ -101,9 +104,8 @@ def _add_operational_routes(app: FastAPI, metrics: Metrics) -> None:
 
 
 def _check_operation_ids(app: FastAPI) -> None:
-    seen: set[str] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            if route.name in seen:
-                raise RuntimeError(f"operationId {route.name!r} is used twice in {app.title}")
-            seen.add(route.name)
+    # Read from a generated document: included routers are not flat `APIRoute`s in `app.routes`.
+    document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    duplicates = duplicate_operation_ids(document)
+    if duplicates:
+        raise RuntimeError(f"operationId(s) {', '.join(duplicates)} used twice in {app.title}")

@@ -21,7 +21,13 @@ from services.common.auth import Principal, requires
 from services.common.db import Session, new_id
 from services.common.observability import current_request_id
 from services.common.pagination import Page, PageParams
-from services.common.problems import Forbidden, Unauthorized, ValidationFailed, problem_responses
+from services.common.problems import (
+    Forbidden,
+    InvalidPageToken,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
 
 REDACTED = "[redacted]"
 
@@ -111,7 +117,7 @@ def audit_router(audit: AuditLog, *, area: str) -> APIRouter:
         operation_id=f"{area}_audit_events_list",
         summary="List audit events",
         description="Who changed what, when and why; newest last. Filter by entity and entity id.",
-        responses=problem_responses(Unauthorized, Forbidden, ValidationFailed),
+        responses=problem_responses(Unauthorized, Forbidden, InvalidPageToken, ValidationFailed),
     )
     async def audit_events_list(
         session: Session,

@@ -138,6 +138,22 @@ def _principal_dependency(scopes: tuple[str, ...]) -> Callable[..., Coroutine[An
     return dependency
 
 
+async def _optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """None without a token; a token that is sent must still be valid (401 otherwise)."""
+    if credentials is None:
+        return None
+    principal: Principal = request.app.state.token_verifier.verify(credentials.credentials)
+    return principal
+
+
+# For open-government reads: anyone may call, and a token, when sent, decides what more its holder sees.
+Viewer = Annotated[Principal | None, Depends(_optional_principal)]
+# FastAPI documents a bearer scheme as required; an empty requirement beside it marks the token optional.
+OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
+
+
 def requires(*scopes: str) -> Any:
     """`principal: Annotated[Principal, requires("procurement:read")]` in a route signature."""
     return Depends(_principal_dependency(scopes))

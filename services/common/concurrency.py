@@ -8,6 +8,9 @@ from fastapi import Depends, Header, Response
 
 from services.common.problems import PreconditionFailed, PreconditionRequired
 
+# What a weak or foreign If-Match stands for: versions start at 1, so it matches none.
+NO_VERSION = 0
+
 
 def etag(version: int) -> str:
     return f'"v{version}"'
@@ -17,7 +20,7 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def _expected_version(
+def expected_version(
     if_match: Annotated[
         str | None,
         Header(
@@ -26,25 +29,37 @@ def _expected_version(
         ),
     ] = None,
 ) -> int | None:
-    """The version the client saw, or None for `If-Match: *` (any current version)."""
-    if if_match is None:
+    """The version the client saw, or None for `If-Match: *` (any current version).
+
+    A dependency (`IfMatch`), or called directly by routes where If-Match is optional (create-or-replace).
+    """
+    tag = (if_match or "").strip()
+    if not tag:
         raise PreconditionRequired("Send `If-Match` with the ETag you last read.")
-    tag = if_match.strip()
     if tag == "*":
         return None
+    # A weak or foreign tag matches no version. Refusing it is left to `check_version`, in the service:
+    # preconditions are judged after the request is otherwise valid (RFC 9110 §13.2.1), so a bad body
+    # is still a 422, not a 412.
     if tag.startswith("W/"):
-        raise PreconditionFailed("Weak ETags cannot be used to change a resource.")
+        return NO_VERSION
     try:
-        return int(tag.strip('"').removeprefix("v"))
+        version = int(tag.strip('"').removeprefix("v"))
     except ValueError:
-        raise PreconditionFailed("`If-Match` does not hold an ETag issued by this API.") from None
+        return NO_VERSION
+    return version if version > NO_VERSION else NO_VERSION
 
 
-IfMatch = Annotated[int | None, Depends(_expected_version)]
+IfMatch = Annotated[int | None, Depends(expected_version)]
 
 
 def check_version(expected: int | None, current: int) -> None:
     """Call with the row locked (SELECT … FOR UPDATE) so that two writers cannot both pass."""
+    if expected == NO_VERSION:
+        raise PreconditionFailed(
+            "`If-Match` does not hold a strong ETag issued by this API; read the resource again.",
+            current_etag=etag(current),
+        )
     if expected is not None and expected != current:
         raise PreconditionFailed(
             f"You sent If-Match {etag(expected)} but the resource is at {etag(current)}; read it again.",

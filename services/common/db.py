@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import uuid_utils.compat as uuid_utils
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import DateTime, MetaData, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -43,6 +44,27 @@ def new_id() -> Any:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Tracked(SQLModel):
+    """Columns every mutable row carries: `version` (behind its ETag) and when it was made and changed.
+
+    Mix in before the service's base: `class VendorRow(VendorsBase, Tracked, table=True)`.
+    """
+
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=DateTime(timezone=True),
+        nullable=False,
+        sa_column_kwargs={"server_default": func.now()},
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=DateTime(timezone=True),
+        nullable=False,
+        sa_column_kwargs={"server_default": func.now()},
+    )
 
 
 def async_url(url: str) -> str:

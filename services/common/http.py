@@ -83,25 +83,34 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         request_id = current_request_id()
         if request_id and "x-request-id" not in request.headers:
             request.headers["x-request-id"] = request_id
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                return await self._attempts(request)
+        except TimeoutError as exc:
+            # Callers handle httpx's errors; a bare asyncio TimeoutError would escape them as a 500.
+            raise httpx.TimeoutException(
+                f"no answer from {request.url.host} within {self.deadline_seconds}s", request=request
+            ) from exc
+
+    async def _attempts(self, request: httpx.Request) -> httpx.Response:
         attempts = 1 + (self.retries if is_retryable(request) else 0)
-        async with asyncio.timeout(self.deadline_seconds):
-            for attempt in range(attempts):
-                last_attempt = attempt == attempts - 1
-                try:
-                    response = await self.inner.handle_async_request(request)
-                except (httpx.ConnectError, httpx.ConnectTimeout):
-                    self.breaker.record_failure()
-                    if last_attempt or self.breaker.is_open:
-                        raise
-                else:
-                    if response.status_code not in RETRYABLE_STATUS:
-                        self.breaker.record_success()
-                        return response
-                    self.breaker.record_failure()
-                    if last_attempt or self.breaker.is_open:
-                        return response
-                    await response.aclose()
-                await asyncio.sleep(self.backoff_seconds * 2**attempt)
+        for attempt in range(attempts):
+            last_attempt = attempt == attempts - 1
+            try:
+                response = await self.inner.handle_async_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                self.breaker.record_failure()
+                if last_attempt or self.breaker.is_open:
+                    raise
+            else:
+                if response.status_code not in RETRYABLE_STATUS:
+                    self.breaker.record_success()
+                    return response
+                self.breaker.record_failure()
+                if last_attempt or self.breaker.is_open:
+                    return response
+                await response.aclose()
+            await asyncio.sleep(self.backoff_seconds * 2**attempt)
         raise AssertionError("unreachable: the loop returns or raises on its last attempt")
 
     async def aclose(self) -> None:

@@ -12,6 +12,7 @@ stored response in the service's own schema (`idempotency_keys`, created by `ide
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -87,11 +88,15 @@ def _caller(scope: Scope) -> str:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, engine: AsyncEngine, table: Table, ttl: timedelta) -> None:
+    def __init__(
+        self, app: ASGIApp, *, engine: AsyncEngine, table: Table, ttl: timedelta, hash_key: str
+    ) -> None:
         self.app = app
         self.engine = engine
         self.table = table
         self.ttl = ttl
+        # Keyed, so that a reader of the table cannot confirm guesses of a body (a sealed bid's price).
+        self.hash_key = hash_key.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
@@ -100,7 +105,7 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         identity = {"principal": _caller(scope), "key": key, "method": scope["method"], "path": scope["path"]}
-        request_hash = hashlib.sha256(body).hexdigest()
+        request_hash = hmac.new(self.hash_key, body, hashlib.sha256).hexdigest()
 
         stored = await self._claim(identity, request_hash)
         if stored is not None:
@@ -108,21 +113,25 @@ class IdempotencyMiddleware:
             return
 
         status, headers, chunks = 500, [], []
+        settled = False
 
         async def capture(message: Message) -> None:
-            nonlocal status, headers
+            nonlocal status, headers, settled
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Settled before the client has the last byte: its immediate retry must find the
+                    # stored response (or a free key), never the in-flight marker.
+                    await self._settle(identity, status, headers, b"".join(chunks))
+                    settled = True
             await send(message)
 
         try:
             await self.app(scope, _replay(body, receive), capture)
         finally:
-            if 200 <= status < 300:
-                await self._store(identity, status, headers, b"".join(chunks))
-            else:
+            if not settled:
                 await self._release(identity)
 
     async def _claim(self, identity: dict[str, str], request_hash: str) -> dict[str, Any] | None:
@@ -159,6 +168,12 @@ class IdempotencyMiddleware:
             headers.append((REPLAYED_HEADER, b"true"))
             await send({"type": "http.response.start", "status": stored["status_code"], "headers": headers})
             await send({"type": "http.response.body", "body": stored["response_body"]})
+
+    async def _settle(self, identity: dict[str, str], status: int, headers: list[Any], body: bytes) -> None:
+        if 200 <= status < 300:
+            await self._store(identity, status, headers, body)
+        else:
+            await self._release(identity)
 
     async def _store(self, identity: dict[str, str], status: int, headers: list[Any], body: bytes) -> None:
         kept = [

@@ -94,9 +94,17 @@ class Metrics:
 
 
 def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    """The matched route's path template, prefix included (`/v1/procurement/vendors/{vendor_id}`)."""
+    # FastAPI >= 0.16x leaves the router's own, unprefixed route in scope["route"] and keeps the
+    # effective (prefixed) one here; older versions put the prefixed route in scope["route"].
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    for candidate in (getattr(effective, "path_format", None), getattr(scope.get("route"), "path", None)):
+        if isinstance(candidate, str):
+            return candidate
+    # A plain route (/healthz, /metrics) matched: without path parameters its path is its template.
+    if "endpoint" in scope and not scope.get("path_params"):
+        return str(scope["path"])
+    return "unmatched"
 
 
 class ObservabilityMiddleware:

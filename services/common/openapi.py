@@ -51,7 +51,38 @@ def _with_problems(document: dict[str, Any]) -> dict[str, Any]:
                     "description": "The request is not valid (see `errors`)",
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
                 }
+            _require_if_match(operation)
+            if _accepts_idempotency_key(operation):
+                _document_idempotency_problems(responses)
     return document
+
+
+def _require_if_match(operation: dict[str, Any]) -> None:
+    """`If-Match` is optional to FastAPI only so that its absence is a 428, not a 422: to clients it is
+    required, and the document says so."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+            parameter["required"] = True
+
+
+def _accepts_idempotency_key(operation: dict[str, Any]) -> bool:
+    return any(
+        parameter.get("in") == "header" and parameter.get("name", "").lower() == "idempotency-key"
+        for parameter in operation.get("parameters", [])
+    )
+
+
+def _document_idempotency_problems(responses: dict[str, Any]) -> None:
+    """The answers `IdempotencyMiddleware` gives for any keyed POST, whatever the route lists itself."""
+    for status, description in (
+        ("409", "A request with this Idempotency-Key is still being processed"),
+        ("422", "This Idempotency-Key was used with a different request body"),
+    ):
+        entry = responses.setdefault(
+            status, {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
+        )
+        if description not in entry["description"]:
+            entry["description"] = f"{entry['description']}; {description}"
 
 
 def duplicate_operation_ids(*documents: dict[str, Any]) -> list[str]:

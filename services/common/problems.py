@@ -8,18 +8,22 @@ FastAPI's validation errors, Starlette's 404/405 and any unexpected exception in
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.observability import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 logger = logging.getLogger("cityops.problems")
 
 
@@ -176,8 +180,20 @@ _STATUS_ERRORS: dict[int, type[AppError]] = {
 }
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI's answer to a JSON body that is not even text (bad UTF-8): malformed JSON is a 422
+        # with `errors`, so this is too, rather than a 400 no operation documents.
+        return problem_response(
+            ValidationFailed(
+                "The request body is not valid JSON text.",
+                errors=[FieldError(location=["body"], message="Invalid UTF-8 in JSON", code="json_invalid")],
+            ).to_problem()
+        )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
     error_class = _STATUS_ERRORS.get(exc.status_code)
     if error_class is None:
         problem = Problem(title=str(exc.detail), status=exc.status_code, instance=current_request_id())
@@ -188,7 +204,21 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         if exc.status_code == 405:
             detail = "This path does not accept that method."
         problem = error_class(detail).to_problem()
-    return problem_response(problem, dict(exc.headers or {}))
+    return problem_response(problem, headers)
+
+
+def _allowed_methods(request: Request, allow: str) -> str:
+    """Every method the path answers to, for `Allow`.
+
+    Starlette lists only the methods of the first route matching the path, and each operation is a
+    route of its own: `/vendors` would advertise POST but not GET. The OpenAPI document knows them all.
+    """
+    methods = {method.strip().upper() for method in allow.split(",") if method.strip()}
+    for template, path_item in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in path_item if method in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
@@ -199,8 +229,59 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
+class UnexpectedErrorMiddleware:
+    """Answers an exception that no handler took with the 500 problem, while the request is still known.
+
+    Starlette runs `Exception` handlers in its outermost middleware, after ours have returned: there the
+    request id is already gone, so the problem would name none, the response would carry no X-Request-ID
+    and the error log line no request id. Installed inside `ObservabilityMiddleware`, this one answers
+    first; the handler from `install_problem_handlers` stays as the last resort for the middleware above.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if response_started:
+                raise
+            response = await _unexpected_error(Request(scope), exc)
+            await response(scope, receive, send)
+
+
+# PostgreSQL's class 22, "data exception": a value the database cannot take (a NUL character, a number
+# out of range). Past the request's validation, such a value still came from the client.
+_DATA_EXCEPTION_CLASS = "22"
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if not str(sqlstate or "").startswith(_DATA_EXCEPTION_CLASS):
+        return await _unexpected_error(request, exc)
+    logger.info("database refused a value", extra={"sqlstate": sqlstate})
+    problem = ValidationFailed(
+        "A value in the request cannot be stored (for example a NUL character or a number out of range)."
+    ).to_problem()
+    return problem_response(problem)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -18,8 +18,12 @@ DEVELOPMENT_SIGNING_KEY = "cityops-development-only"
 
 
 def platform_field(name: str, default: Any = None) -> Any:
-    """A field read from the un-prefixed CITYOPS_<NAME> variable whatever the class's prefix."""
-    return Field(default=default, validation_alias=AliasChoices(name, f"CITYOPS_{name.upper()}"))
+    """A field read from the un-prefixed CITYOPS_<NAME> variable whatever the class's prefix.
+
+    The bare field name is no alias on purpose: it would make generic variables such as LOG_LEVEL or
+    JWT_SECRET configure the platform. Keyword arguments still work by field name (`populate_by_name`).
+    """
+    return Field(default=default, validation_alias=AliasChoices(f"CITYOPS_{name.upper()}"))
 
 
 class PlatformSettings(BaseSettings):

@@ -1,0 +1,150 @@
+"""Bearer JWTs: 401 for a missing or bad token, 403 for a missing scope, both problem+json with
+WWW-Authenticate; shared-secret tokens in development, JWKS-verified RSA tokens in production."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .conftest import SECRET, bearer, client_for
+from .kernel_app import PREFIX
+from .local_server import serve
+from .test_problems import assert_problem
+
+WHOAMI = f"{PREFIX}/whoami"
+
+
+def claims(**overrides) -> dict:
+    now = int(time.time())
+    return {"sub": "svc", "scope": "kernel:read", "aud": "cityops", "iat": now, "exp": now + 60} | overrides
+
+
+def header_for(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_valid_token_identifies_the_caller(kernel):
+    response = await kernel.get(WHOAMI, headers=bearer("kernel:read audit:read", sub="ops", dept="GSD"))
+    assert response.status_code == 200
+    assert response.json() == {"sub": "ops", "scopes": ["audit:read", "kernel:read"], "dept": "GSD"}
+
+
+async def test_missing_token_is_401_with_a_bearer_challenge(kernel):
+    response = await kernel.get(WHOAMI)
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("token", "detail"),
+    [
+        (jwt.encode(claims(), "another-secret-" + "x" * 20, algorithm="HS256"), "not valid"),
+        (jwt.encode(claims(exp=int(time.time()) - 5), SECRET, algorithm="HS256"), "expired"),
+        (jwt.encode(claims(aud="another-platform"), SECRET, algorithm="HS256"), "not valid"),
+        (
+            jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET, algorithm="HS256"),
+            "not valid",
+        ),
+        (jwt.encode(claims(scope=["kernel:read"]), SECRET, algorithm="HS256"), "space-separated"),
+        (jwt.encode(claims(), key="", algorithm="none"), "not valid"),
+        ("not.a.jwt", "not valid"),
+    ],
+    ids=[
+        "bad-signature",
+        "expired",
+        "wrong-audience",
+        "no-expiry",
+        "scope-not-a-string",
+        "alg-none",
+        "garbage",
+    ],
+)
+async def test_invalid_tokens_are_401_with_invalid_token_challenge(kernel, token, detail):
+    response = await kernel.get(WHOAMI, headers=header_for(token))
+    body = assert_problem(response, 401, "unauthorized")
+    assert detail in body["detail"]
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_missing_scope_is_403_naming_it(kernel):
+    response = await kernel.get(WHOAMI, headers=bearer("audit:read"))
+    body = assert_problem(response, 403, "forbidden")
+    assert body["required_scopes"] == ["kernel:read"]
+    assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+    assert 'scope="kernel:read"' in response.headers["www-authenticate"]
+
+
+class IdentityProvider:
+    """An RSA key pair and a JWKS document naming its public half."""
+
+    def __init__(self, kid: str) -> None:
+        self.kid = kid
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def jwk(self) -> dict:
+        document = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {**document, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+    def token(self, **overrides) -> str:
+        return jwt.encode(claims(**overrides), self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+@pytest.fixture(scope="module")
+def identity_provider() -> Iterator[tuple[IdentityProvider, str]]:
+    """The city identity provider: its JWKS served over real HTTP from a local server."""
+    provider = IdentityProvider("city-key-1")
+
+    async def jwks(_):
+        return JSONResponse({"keys": [provider.jwk()]})
+
+    with serve(Starlette(routes=[Route("/.well-known/jwks.json", jwks)])) as base_url:
+        yield provider, f"{base_url}/.well-known/jwks.json"
+
+
+async def test_jwks_verified_rsa_token_is_accepted(make_kernel_app, identity_provider):
+    provider, jwks_url = identity_provider
+    app = await make_kernel_app(jwt_secret=None, jwt_jwks_url=jwks_url)
+
+    async with client_for(app) as client:
+        response = await client.get(WHOAMI, headers=header_for(provider.token(sub="payroll-system")))
+    assert response.status_code == 200, response.text
+    assert response.json()["sub"] == "payroll-system"
+
+
+async def test_jwks_rejects_foreign_expired_and_shared_secret_tokens(make_kernel_app, identity_provider):
+    provider, jwks_url = identity_provider
+    impostor = IdentityProvider(provider.kid)  # same key id, another key: the signature must fail
+    app = await make_kernel_app(jwt_secret=None, jwt_jwks_url=jwks_url)
+
+    async with client_for(app) as client:
+        for token in (
+            impostor.token(),
+            provider.token(exp=int(time.time()) - 5),
+            provider.token(aud="elsewhere"),
+            IdentityProvider("unknown-kid").token(),
+            # With only a JWKS configured, development tokens signed with a shared secret are refused.
+            jwt.encode(claims(), SECRET, algorithm="HS256"),
+        ):
+            response = await client.get(WHOAMI, headers=header_for(token))
+            assert_problem(response, 401, "unauthorized")
+
+
+async def test_jwks_and_shared_secret_together_accept_both(make_kernel_app, identity_provider):
+    provider, jwks_url = identity_provider
+    app = await make_kernel_app(jwt_jwks_url=jwks_url)
+
+    async with client_for(app) as client:
+        assert (await client.get(WHOAMI, headers=header_for(provider.token()))).status_code == 200
+        assert (await client.get(WHOAMI, headers=bearer("kernel:read"))).status_code == 200
+
+
+async def test_a_service_without_any_key_refuses_to_start(make_kernel_app):
+    with pytest.raises(RuntimeError, match="CITYOPS_JWT_SECRET"):
+        await make_kernel_app(jwt_secret=None, jwt_jwks_url=None)
