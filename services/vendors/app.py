@@ -6,25 +6,84 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.audit import audit_router
+from services.vendors.bids.router import router as bids_router
+from services.vendors.bids.sealing import Sealer
+from services.vendors.certifications.router import agencies_router as certifying_agencies_router
+from services.vendors.certifications.router import router as certifications_router
 from services.vendors.db import audit, idempotency_keys
+from services.vendors.directory.router import router as directory_router
+from services.vendors.duplicates.router import router as duplicates_router
 from services.vendors.registry.router import router as registry_router
 from services.vendors.settings import VendorsSettings
+from services.vendors.solicitations.router import router as solicitations_router
+from services.vendors.tax.router import router as tax_router
+from services.vendors.tax.vault import TinVault
 
 PREFIX = "/v1/procurement"
 
 
 def create_app(settings: VendorsSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or VendorsSettings(),
+    settings = settings or VendorsSettings()
+    app = create_service_app(
+        settings,
         title="CityOps Procurement",
         description="The vendor registry: vendors, tax profiles, certifications, duplicates, the public "
         "directory of certified firms.",
         version="1.0.0",
         prefix=PREFIX,
-        routers=[registry_router, audit_router(audit, area="procurement")],
+        routers=[
+            registry_router,
+            certifications_router,
+            certifying_agencies_router,
+            directory_router,
+            tax_router,
+            duplicates_router,
+            solicitations_router,
+            bids_router,
+            audit_router(audit, area="procurement"),
+        ],
         idempotency_keys=idempotency_keys,
         openapi_tags=[
             {"name": "vendors", "description": "Firms registered to do business with the City."},
+            {
+                "name": "certifications",
+                "description": "Vendors' certifications (MBE, WBE, DBE, SBE, LBE, DVBE…), time-versioned: "
+                "verified ones count from their effective date to their expiration date.",
+            },
+            {"name": "certifying-agencies", "description": "Agencies whose certificates the City records."},
+            {
+                "name": "directory",
+                "description": "The public directory of certified vendors: open data, no token needed.",
+            },
+            {
+                "name": "tax",
+                "description": "Vendors' tax profiles: the TIN encrypted, shown masked, revealed only with "
+                "`procurement:tax_reveal` and a reason, every reveal audited.",
+            },
+            {"name": "duplicates", "description": "Vendors registered twice: candidates, and merging them."},
+            {
+                "name": "solicitations",
+                "description": "What the City buys and when it takes bids: drafted, published, then open "
+                "and closed by the server clock over the tender period, opened in public. Published "
+                "solicitations are open data.",
+            },
+            {
+                "name": "addenda",
+                "description": "Changes to published solicitations that bids must acknowledge.",
+            },
+            {
+                "name": "questions",
+                "description": "Bidders' questions and the buyer's answers; askers stay anonymous.",
+            },
+            {
+                "name": "bids",
+                "description": "Sealed bids: encrypted on arrival, readable only by their vendor until the "
+                "public opening, which releases the key and publishes the tabulation.",
+            },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],
     )
+    # Built at start-up so that a malformed key stops the process instead of failing a request.
+    app.state.tin_vault = TinVault.from_settings(settings)
+    app.state.bid_sealer = Sealer.from_settings(settings)
+    return app

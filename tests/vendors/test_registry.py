@@ -16,11 +16,22 @@ def vendor_body(**overrides):
         "legal_name": "ACME Construction, Inc.",
         "dba_names": ["Acme Builders"],
         "entity_type": "corporation",
-        "identifiers": [{"scheme": "US-UEI", "id": "J7M9HPTGJ1S9"}, {"scheme": "LA-BTRC", "id": "0002345678-0001-5"}],
-        "addresses": [
-            {"kind": "physical", "line1": "200 N Spring St", "city": "Los Angeles", "region": "CA", "postal_code": "90012"}
+        "identifiers": [
+            {"scheme": "US-UEI", "id": "J7M9HPTGJ1S9"},
+            {"scheme": "LA-BTRC", "id": "0002345678-0001-5"},
         ],
-        "contacts": [{"role": "primary", "name": "Ana Ruiz", "email": "Ana@Acme.example", "phone": "+1 213 555 0100"}],
+        "addresses": [
+            {
+                "kind": "physical",
+                "line1": "200 N Spring St",
+                "city": "Los Angeles",
+                "region": "CA",
+                "postal_code": "90012",
+            }
+        ],
+        "contacts": [
+            {"role": "primary", "name": "Ana Ruiz", "email": "Ana@Acme.example", "phone": "+1 213 555 0100"}
+        ],
         "commodity_codes": [{"scheme": "nigp", "code": "91445"}, {"scheme": "naics", "code": "236220"}],
         "size_class": "small",
     }
@@ -34,7 +45,9 @@ async def create(client, auth, **overrides):
 
 
 async def move(client, auth, vendor_id, to, reason=None):
-    return await client.post(f"{BASE}/{vendor_id}/transitions", json={"to": to, "reason": reason}, headers=auth())
+    return await client.post(
+        f"{BASE}/{vendor_id}/transitions", json={"to": to, "reason": reason}, headers=auth()
+    )
 
 
 async def test_create_returns_the_vendor_in_draft_with_location_and_etag(vendors, auth):
@@ -108,7 +121,9 @@ async def test_patch_requires_if_match_and_refuses_a_stale_one(vendors, auth):
     url = f"{BASE}/{vendor['id']}"
 
     unconditional = await vendors.patch(url, json={"legal_name": "New Name Inc"}, headers=auth())
-    changed = await vendors.patch(url, json={"legal_name": "New Name Inc"}, headers=auth() | {"If-Match": '"v1"'})
+    changed = await vendors.patch(
+        url, json={"legal_name": "New Name Inc"}, headers=auth() | {"If-Match": '"v1"'}
+    )
     stale = await vendors.patch(url, json={"size_class": "large"}, headers=auth() | {"If-Match": '"v1"'})
 
     assert unconditional.status_code == 428
@@ -158,7 +173,9 @@ async def test_lifecycle_follows_the_state_machine(vendors, auth):
     suspended = await move(vendors, auth, vid, "suspended", reason="Insurance certificate expired")
     assert suspended.json()["status"] == "suspended" and suspended.json()["version"] == 4
     assert (await move(vendors, auth, vid, "active")).json()["status"] == "active"
-    assert (await move(vendors, auth, vid, "debarred", reason="Confirmed exclusion")).json()["status"] == "debarred"
+    assert (await move(vendors, auth, vid, "debarred", reason="Confirmed exclusion")).json()[
+        "status"
+    ] == "debarred"
     assert (await move(vendors, auth, vid, "active")).status_code == 409
 
 
@@ -184,7 +201,12 @@ async def test_changes_leave_audit_events_with_actor_and_reason(vendors, auth):
 
     assert forbidden.status_code == 403
     items = events.json()["items"]
-    assert [e["action"] for e in items] == ["create", "transition:submitted", "transition:active", "transition:suspended"]
+    assert [e["action"] for e in items] == [
+        "create",
+        "transition:submitted",
+        "transition:active",
+        "transition:suspended",
+    ]
     assert items[-1]["reason"] == "W-9 mismatch"
     assert items[-1]["changes"] == {"status": ["active", "suspended"]}
     assert items[0]["actor"] == "tester"

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Sequence, String, Text, func, text
+from sqlalchemy import Column, ForeignKey, Index, Sequence, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from services.common.db import new_id, utcnow
+from services.common.db import Tracked, new_id
 from services.vendors.db import VendorsBase, metadata
 
 vendor_number_sequence = Sequence("vendor_number_seq", metadata=metadata)
 
 
-class VendorRow(VendorsBase, table=True):
+class VendorRow(VendorsBase, Tracked, table=True):
     __tablename__ = "vendors"
     __table_args__ = (
         Index("ix_vendors_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
@@ -38,15 +37,6 @@ class VendorRow(VendorsBase, table=True):
     contacts: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False, server_default="[]"))
     size_class: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="vendors.vendors.id", nullable=True)
-    version: int = Field(default=1, nullable=False)
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
 
 
 class VendorCommodityRow(VendorsBase, table=True):

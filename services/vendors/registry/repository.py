@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, exists, func, insert, literal_column, select
@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from services.common.pagination import Pager
-from services.vendors.contracts import CommodityCode
+from services.vendors.certifications.validity import holds_valid_certification
+from services.vendors.contracts import CertificationType, CommodityCode
 from services.vendors.registry.models import VendorCommodityRow, VendorRow, vendor_number_sequence
 
 vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
@@ -104,6 +105,12 @@ def filter_by_commodity(statement: Select[Any], scheme: str, code_prefix: str) -
             )
         )
     )
+
+
+def filter_by_certification(
+    statement: Select[Any], certification_type: CertificationType, as_of: date
+) -> Select[Any]:
+    return statement.where(holds_valid_certification(vendors.c.id, as_of, certification_type))
 
 
 def filter_updated_since(statement: Select[Any], since: datetime) -> Select[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -26,6 +27,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.vendors.contracts import (
+    CertificationType,
     Vendor,
     VendorCreate,
     VendorPage,
@@ -82,9 +84,24 @@ async def vendors_list(
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Only vendors changed at or after.")
     ] = None,
+    certification: Annotated[
+        CertificationType | None,
+        Query(description="Only vendors holding a verified certification of this type valid on `as_of`."),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="With `certification`: the day it must be valid on (default: today, Los Angeles)."),
+    ] = None,
 ) -> VendorPage:
     items, token = await service.list_page(
-        session, pager, statuses=status_, q=q, commodity=commodity, updated_since=updated_since
+        session,
+        pager,
+        statuses=status_,
+        q=q,
+        commodity=commodity,
+        updated_since=updated_since,
+        certification=certification,
+        as_of=as_of,
     )
     return VendorPage(items=items, next_page_token=token)
 

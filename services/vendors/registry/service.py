@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +15,10 @@ from services.common.db import new_id, utcnow
 from services.common.pagination import Pager
 from services.common.problems import BadRequest, InvalidTransition, NotFound, ValidationFailed
 from services.common.transitions import StateMachine
+from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     COMMODITY_FORMATS,
+    CertificationType,
     CommodityScheme,
     Vendor,
     VendorCreate,
@@ -50,7 +52,8 @@ def to_contract(row: dict[str, Any]) -> Vendor:
     return Vendor.model_validate(row)
 
 
-def _derived_name_fields(legal_name: str, dba_names: list[str]) -> dict[str, str]:
+def derived_name_fields(legal_name: str, dba_names: list[str]) -> dict[str, str]:
+    """The columns search and duplicate detection read, derived from the names (loaders use it too)."""
     return {
         "normalized_name": normalize_name(legal_name),
         "search_text": " ".join(normalize_name(name) for name in [legal_name, *dba_names]),
@@ -65,7 +68,7 @@ async def create(session: AsyncSession, data: VendorCreate, actor: Principal) ->
         session,
         {
             **fields,
-            **_derived_name_fields(data.legal_name, data.dba_names),
+            **derived_name_fields(data.legal_name, data.dba_names),
             "id": vendor_id,
             "vendor_number": await repository.next_vendor_number(session),
             "status": S.draft.value,
@@ -117,7 +120,7 @@ async def update(
         vendor_id,
         {
             **changes,
-            **_derived_name_fields(legal_name, dba_names),
+            **derived_name_fields(legal_name, dba_names),
             "version": before.version + 1,
             "updated_at": utcnow(),
         },
@@ -175,6 +178,8 @@ async def list_page(
     q: str | None,
     commodity: str | None,
     updated_since: datetime | None,
+    certification: CertificationType | None = None,
+    as_of: date | None = None,
 ) -> tuple[list[Vendor], str | None]:
     statement = repository.select_vendors()
     if statuses:
@@ -189,7 +194,19 @@ async def list_page(
         statement = repository.filter_by_commodity(statement, scheme, code)
     if updated_since is not None:
         statement = repository.filter_updated_since(statement, updated_since)
-    filters = {"status": statuses, "q": q, "commodity": commodity, "updated_since": updated_since}
+    if as_of is not None and certification is None:
+        raise ValidationFailed("`as_of` dates the `certification` filter; send both or neither.")
+    if certification is not None:
+        as_of = as_of or city_today()
+        statement = repository.filter_by_certification(statement, certification, as_of)
+    filters = {
+        "status": statuses,
+        "q": q,
+        "commodity": commodity,
+        "updated_since": updated_since,
+        "certification": certification,
+        "as_of": as_of,
+    }
     rows, token = await repository.page(session, statement, pager, filters)
     return [to_contract(row) for row in rows], token
 

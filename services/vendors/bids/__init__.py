@@ -1,0 +1,1 @@
+"""Sealed bids: submission with a receipt, replacement, withdrawal, and the public opening."""

@@ -1,0 +1,332 @@
+"""Wire models of solicitations, their addenda, and their questions and answers.
+
+A solicitation's `status` is what the server clock makes of the stored status: a published solicitation
+is `open` from the start of its tender period and `closed` from its end, with no one calling anything.
+Enumerations are extensible: clients must tolerate new values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from services.common.money import Money
+from services.common.pagination import Page
+from services.common.reference import DEPARTMENTS
+from services.vendors.contracts.registry import CommodityCode, CommodityCodes
+
+__all__ = [
+    "REFERENCE_PREFIXES",
+    "Addendum",
+    "AddendumCreate",
+    "AddendumPage",
+    "Department",
+    "FundingSource",
+    "MainCategory",
+    "Period",
+    "Question",
+    "QuestionAnswer",
+    "QuestionAsker",
+    "QuestionCreate",
+    "QuestionPage",
+    "Solicitation",
+    "SolicitationCreate",
+    "SolicitationItem",
+    "SolicitationPage",
+    "SolicitationStatus",
+    "SolicitationTransition",
+    "SolicitationType",
+    "SolicitationUpdate",
+    "check_periods",
+]
+
+# PostgreSQL text cannot hold NUL: such input is refused here with a 422, not by the database.
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL)
+
+
+Title = Annotated[str, text(300)]
+LongText = Annotated[str, text(20000)]
+Reason = Annotated[str, text(2000)]
+
+
+class SolicitationType(StrEnum):
+    """How the City solicits: invitation for bids (lowest responsive, responsible bid), request for
+    proposals (best value), request for quotes (small purchases), sole source, cooperative agreement."""
+
+    ifb = "ifb"
+    rfp = "rfp"
+    rfq = "rfq"
+    sole_source = "sole_source"
+    cooperative = "cooperative"
+
+
+# The letters of a solicitation's human reference, e.g. IFB-2026-0001.
+REFERENCE_PREFIXES = {
+    SolicitationType.ifb: "IFB",
+    SolicitationType.rfp: "RFP",
+    SolicitationType.rfq: "RFQ",
+    SolicitationType.sole_source: "SS",
+    SolicitationType.cooperative: "COOP",
+}
+
+
+class MainCategory(StrEnum):
+    """OCDS `procurementCategory`."""
+
+    goods = "goods"
+    works = "works"
+    services = "services"
+
+
+class FundingSource(StrEnum):
+    """Where the money comes from; federal funding brings federal (DBE) rules with it."""
+
+    local = "local"
+    state = "state"
+    federal = "federal"
+
+
+class SolicitationStatus(StrEnum):
+    """draft → published → open → closed → opened → evaluation → intent_to_award → awarded, or cancelled
+    or unsuccessful. `open` and `closed` follow the tender period on the server clock."""
+
+    draft = "draft"
+    published = "published"
+    open = "open"
+    closed = "closed"
+    opened = "opened"
+    evaluation = "evaluation"
+    intent_to_award = "intent_to_award"
+    awarded = "awarded"
+    cancelled = "cancelled"
+    unsuccessful = "unsuccessful"
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class Period(BaseModel):
+    """A span of time, start included, end excluded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("a period's end must be after its start")
+        # Beyond these, converting to UTC (for storage, for receipts) would overflow.
+        if self.start < EARLIEST or self.end > LATEST:
+            raise ValueError("a period lies between the years 1900 and 9999")
+        return self
+
+
+def _check_department(code: str) -> str:
+    if code not in DEPARTMENTS:
+        raise ValueError(f"{code!r} is not a City department code (e.g. GSD, DOT, LAPD)")
+    return code
+
+
+Department = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
+    AfterValidator(_check_department),
+]
+DepartmentCode = Annotated[
+    Department, Field(description="A City department code, e.g. `GSD` (General Services Department).")
+]
+ItemId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._\-]{1,40}$")]
+
+
+class SolicitationItem(BaseModel):
+    """A line of what is bought (OCDS item). Bids price items by `id`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: ItemId = Field(description="Unique within the solicitation, e.g. `1` or `A-2`.")
+    description: Title
+    classification: CommodityCode
+    additional_classifications: CommodityCodes = []
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
+    unit: Annotated[str, text(40)] = Field(description="e.g. `each`, `hour`, `ton`, `lump sum`.")
+
+
+def _unique_item_ids(items: list[SolicitationItem]) -> list[SolicitationItem]:
+    ids = [item.id for item in items]
+    duplicates = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
+    if duplicates:
+        raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
+    return items
+
+
+Items = Annotated[list[SolicitationItem], Field(max_length=500), AfterValidator(_unique_item_ids)]
+
+
+def check_periods(enquiry: Period | None, tender: Period) -> None:
+    """Questions are asked within the tender's life: the enquiry period ends by the close."""
+    if enquiry is not None and enquiry.end > tender.end:
+        raise ValueError("the enquiry period must end no later than the tender period")
+
+
+class SolicitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: LongText | None = None
+    type: SolicitationType
+    main_category: MainCategory
+    buyer_department: DepartmentCode
+    estimated_value: Money | None = None
+    funding_source: FundingSource
+    items: Items = []
+    enquiry_period: Period | None = Field(
+        default=None, description="When bidders may ask questions; unset: until the close."
+    )
+    tender_period: Period = Field(description="When bids are accepted, by the server clock.")
+    disclose_bid_count: bool = Field(
+        default=False, description="Show the number of bids before the opening (hidden by default)."
+    )
+
+    @model_validator(mode="after")
+    def _periods(self) -> Self:
+        check_periods(self.enquiry_period, self.tender_period)
+        return self
+
+
+class SolicitationUpdate(BaseModel):
+    """Fields to change while the solicitation is a draft; absent fields stay as they are. Once
+    published, a solicitation changes only through addenda and transitions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: LongText | None = None
+    type: SolicitationType | None = None
+    main_category: MainCategory | None = None
+    buyer_department: DepartmentCode | None = None
+    estimated_value: Money | None = None
+    funding_source: FundingSource | None = None
+    items: Items | None = None
+    enquiry_period: Period | None = None
+    tender_period: Period | None = None
+    disclose_bid_count: bool | None = None
+
+
+class Solicitation(BaseModel):
+    id: uuid.UUID
+    reference: str = Field(description="Human reference, e.g. `IFB-2026-0001`.")
+    ocid: str = Field(description="Open Contracting id: `<publisher prefix>-<reference>`.")
+    title: str
+    description: str | None
+    type: SolicitationType
+    main_category: MainCategory
+    buyer_department: str
+    estimated_value: Money | None
+    funding_source: FundingSource
+    items: list[SolicitationItem]
+    enquiry_period: Period | None
+    tender_period: Period = Field(description="`end` is the close; a late addendum may have moved it.")
+    status: SolicitationStatus
+    disclose_bid_count: bool
+    bid_count: int | None = Field(
+        description="Bids received, not counting withdrawn ones: shown once the bids are opened, or "
+        "before when `disclose_bid_count` is set; null otherwise."
+    )
+    published_at: datetime | None
+    opened_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SolicitationPage(Page[Solicitation]):
+    pass
+
+
+class SolicitationTransition(BaseModel):
+    """An explicit move. `open` and `closed` are not moves: they follow the tender period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: SolicitationStatus
+    reason: Reason | None = Field(default=None, description="Required to cancel or to declare unsuccessful.")
+
+
+class AddendumCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: LongText
+
+
+class Addendum(BaseModel):
+    """A change to a published solicitation that every later bid must acknowledge."""
+
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    number: int = Field(description="1, 2, … in order of issue.")
+    title: str
+    description: str
+    issued_at: datetime
+    close_extended_from: datetime | None = Field(
+        description="The close before this addendum moved it, when it was issued too near the close."
+    )
+    close_extended_to: datetime | None
+
+
+class AddendumPage(Page[Addendum]):
+    pass
+
+
+class QuestionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: LongText
+
+
+class QuestionAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: LongText
+
+
+class QuestionAsker(BaseModel):
+    """Who asked: shown only to procurement staff (`procurement:write`)."""
+
+    vendor_id: uuid.UUID
+    subject: str = Field(description="The asking user's token subject.")
+
+
+class Question(BaseModel):
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    number: int
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    asker: QuestionAsker | None = Field(description="Null in public views: askers stay anonymous.")
+
+
+class QuestionPage(Page[Question]):
+    pass

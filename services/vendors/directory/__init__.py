@@ -1,0 +1,1 @@
+"""The public directory of certified vendors: open data, read without a token."""
