@@ -1,0 +1,101 @@
+"""The gateway: one address in front of every service, `create_app(settings)`.
+
+It forwards each upstream's prefix unchanged, checks tokens and rates at the edge, limits body sizes,
+serves the merged OpenAPI document with its docs pages, and reports its own health and its upstreams'
+readiness. It keeps no data: run as many replicas as needed.
+
+    uvicorn --factory gateway.app:create_app --port 8000
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+
+from gateway.body_limit import BodySizeLimitMiddleware
+from gateway.docs import docs_routes
+from gateway.guard import EdgeGuardMiddleware
+from gateway.health import health_routes
+from gateway.openapi import build_document
+from gateway.proxy import UpstreamProxy, proxy_routes
+from gateway.rate_limit import ClientRateLimiter
+from gateway.settings import GatewaySettings
+from gateway.upstreams import UPSTREAMS, Upstream
+from services.common.auth import TokenVerifier
+from services.common.observability import Metrics, ObservabilityMiddleware, configure_logging
+from services.common.problems import UnexpectedErrorMiddleware, install_problem_handlers
+
+# What a browser client may read from a cross-origin response besides the simple headers.
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Idempotent-Replayed",
+]
+
+
+def create_app(settings: GatewaySettings | None = None, upstreams: Sequence[Upstream] = UPSTREAMS) -> FastAPI:
+    settings = settings or GatewaySettings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    proxies = [UpstreamProxy(upstream, settings) for upstream in upstreams]
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for proxy in proxies:
+            proxy.open()
+        try:
+            yield
+        finally:
+            for proxy in proxies:
+                await proxy.aclose()
+
+    app = FastAPI(
+        title="CityOps gateway",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.proxies = proxies
+    metrics = Metrics(settings.service_name)
+    app.state.metrics = metrics
+
+    document = build_document(upstreams, server_url=settings.public_url)
+    app.router.routes.extend(health_routes(proxies, settings.readiness_timeout))
+    app.router.routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
+    app.router.routes.extend(docs_routes(document))
+    for proxy in proxies:
+        app.router.routes.extend(proxy_routes(proxy))
+    install_problem_handlers(app)
+
+    # Added innermost first. At runtime: request ids and metrics see everything; CORS answers
+    # preflights and decorates every answer, the gateway's own refusals and 500s included; then
+    # tokens and rates; then the size limit, closest to the body it counts.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        EdgeGuardMiddleware,
+        verifier=TokenVerifier(settings),
+        limiter=ClientRateLimiter(settings.rate_limit),
+    )
+    # Inside the request id, so that a 500 names it, and inside CORS, so that a browser can read it.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    return app
