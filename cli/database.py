@@ -8,13 +8,26 @@ but Python runs the platform. It ships no contrib extensions: the code uses core
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import signal
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import psutil
+from sqlalchemy.engine import make_url
+
+# The database the platform's services share (a schema each) on the embedded server.
+PLATFORM_DATABASE = "cityops"
+# pgserver counts the processes using a data folder in this file; the last one out stops the server.
+_HANDLES_FILE = ".handle_pids.json"
 
 
 class EmbeddedPostgres:
@@ -28,11 +41,95 @@ class EmbeddedPostgres:
             logging.getLogger("pgserver").setLevel(logging.WARNING)
 
             folder.mkdir(parents=True, exist_ok=True)
+            with _pgserver_lock():
+                # A process killed outright stays listed as a user and would keep the server up forever.
+                _forget_dead_handles(folder.resolve())
             self._server: Any = pgserver.get_server(folder.resolve(), cleanup_mode="stop")
         self.url: str = self._server.get_uri()
 
     def stop(self) -> None:
         self._server.cleanup()
+
+
+def embedded_folder(data_dir: Path) -> Path:
+    return (data_dir / "postgres").resolve()
+
+
+@contextmanager
+def embedded_platform_database(data_dir: Path) -> Iterator[str]:
+    """The platform database on the embedded server of `data_dir`, for as long as the block runs.
+
+    A server already running on that folder (e.g. under `cityops run`) is shared, not restarted.
+    """
+    embedded = EmbeddedPostgres(embedded_folder(data_dir))
+    try:
+        yield ensure_database(embedded.url, PLATFORM_DATABASE)
+    finally:
+        embedded.stop()
+
+
+def displayable(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def postmaster_pid(folder: Path) -> int | None:
+    """The pid of the PostgreSQL server running on `folder`, or None when none runs."""
+    try:
+        first_line = (folder / "postmaster.pid").read_text().split("\n", 1)[0]
+        pid = int(first_line)
+    except (OSError, ValueError):
+        return None
+    return pid if _is_running(pid) else None
+
+
+def stop_if_unused(folder: Path, timeout: float = 30.0) -> bool:
+    """Stops the embedded server when no live process uses it any more; True if it was stopped.
+
+    For a supervisor that died without cleaning up (SIGKILL): its watchdog calls this, so the database
+    does not outlive the platform, while another process still using the folder keeps it running.
+    """
+    folder = folder.resolve()
+    with _pgserver_lock():
+        if _forget_dead_handles(folder):
+            return False
+        pid = postmaster_pid(folder)
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown: abort sessions, checkpoint, exit.
+        deadline = time.monotonic() + timeout
+        while _is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return not _is_running(pid)
+
+
+def _pgserver_lock() -> Any:
+    """pgserver's own inter-process lock, held by it while it starts or stops a server."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        from pgserver.postgres_server import PostgresServer
+
+    return PostgresServer._lock
+
+
+def _forget_dead_handles(folder: Path) -> list[int]:
+    """Drops processes that no longer run from pgserver's list of users; returns the live ones."""
+    handles = folder / _HANDLES_FILE
+    try:
+        pids = [int(pid) for pid in json.loads(handles.read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+    live = [pid for pid in pids if _is_running(pid)]
+    if live != pids:
+        handles.write_text(json.dumps(live))
+    return live
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def with_database(url: str, database: str) -> str:

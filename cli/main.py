@@ -1,0 +1,162 @@
+"""The `cityops` command: run the platform, serve one process, migrate, seed, mint tokens, snapshot APIs.
+
+Each command imports what it needs when it runs, so that `cityops token` answers quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+from urllib.parse import unquote
+
+import typer
+
+from cli.keys import DEVELOPMENT_SCOPES, jwt_secret
+from cli.services import PROCESSES, SERVICES, ProcessName, ProcessSpec, ServiceName
+from services.common.settings import PlatformSettings
+
+app = typer.Typer(
+    name="cityops",
+    help="CityOps: the open backend for a city's operations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def run(
+    demo_data: Annotated[
+        bool, typer.Option("--demo-data/--no-demo-data", help="Load the demo data into an empty registry.")
+    ] = True,
+    log_to_terminal: Annotated[
+        bool,
+        typer.Option("--log-to-terminal", help="Show the processes' logs here instead of <data dir>/logs."),
+    ] = False,
+) -> None:
+    """Run the whole platform: database, migrations, every service and the gateway. Ctrl-C stops it."""
+    from cli.run import RunOptions, run_platform
+
+    raise typer.Exit(run_platform(RunOptions(demo_data=demo_data, log_to_terminal=log_to_terminal)))
+
+
+@app.command()
+def serve(
+    process: Annotated[ProcessName, typer.Argument(help="The service (or the gateway) to run.")],
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind; default CITYOPS_HOST or 127.0.0.1.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default CITYOPS_<PROCESS>_PORT.")] = None,
+) -> None:
+    """Run one process under uvicorn, configured from the environment (what a container runs)."""
+    from cli.serve import serve as serve_process
+
+    spec = PROCESSES[process.value]
+    if spec.has_database and not spec.database_url():
+        typer.echo(
+            f"No database configured for {spec.name}: set {spec.env_prefix}DATABASE_URL or "
+            "CITYOPS_DATABASE_URL, or run the whole platform with `cityops run`.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    serve_process(spec, host=host, port=port)
+
+
+@app.command()
+def migrate(
+    service: Annotated[ServiceName | None, typer.Argument(help="One service; default all.")] = None,
+    revision: Annotated[str, typer.Option(help="The alembic revision to upgrade to.")] = "head",
+) -> None:
+    """Apply migrations (to the embedded database when none is configured)."""
+    from cli import migrate as migrations
+
+    for spec in _chosen(service):
+        with _database_of(spec) as url:
+            migrations.upgrade(url, services=(spec.name,), revision=revision)
+            typer.echo(f"{spec.name}: migrated to {revision} in {_where(url)}.")
+
+
+@app.command()
+def seed(
+    scale: Annotated[
+        int | None, typer.Option(min=1, help="How much data, where the generator supports it.")
+    ] = None,
+) -> None:
+    """Load the demo data (to the embedded database when none is configured)."""
+    from cli import migrate as migrations
+    from cli.seed import DemoDataUnavailable, load_demo_data
+
+    vendors = PROCESSES["vendors"]
+    with _database_of(vendors) as url:
+        migrations.upgrade(url, services=(vendors.name,))
+        try:
+            count = load_demo_data(url, scale)
+        except DemoDataUnavailable as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+    if count:
+        typer.echo(f"Demo data loaded: {count} records.")
+    else:
+        typer.echo("The registry already holds vendors: no demo data loaded.")
+
+
+@app.command()
+def token(
+    scope: Annotated[str, typer.Option(help="Space-separated scopes.")] = DEVELOPMENT_SCOPES,
+    sub: Annotated[str, typer.Option(help="The subject: who the token speaks for.")] = "developer",
+    dept: Annotated[str | None, typer.Option(help="Department code, for department users.")] = None,
+    ttl: Annotated[int, typer.Option(min=60, help="Lifetime in seconds.")] = 8 * 3600,
+) -> None:
+    """Print a development JWT signed with the secret `cityops run` uses."""
+    from services.common.auth import mint_token
+
+    settings = PlatformSettings()
+    secret = jwt_secret(settings)
+    scopes = " ".join(scope.split())
+    if not scopes:
+        raise typer.BadParameter("give at least one scope", param_hint="--scope")
+    typer.echo(
+        mint_token(secret, sub=sub, scopes=scopes, dept=dept, audience=settings.jwt_audience, ttl_seconds=ttl)
+    )
+
+
+@app.command()
+def openapi() -> None:
+    """Regenerate the committed OpenAPI snapshots of every service and the gateway."""
+    from cli.openapi import write_snapshots
+
+    written = write_snapshots()
+    for path in written:
+        typer.echo(f"wrote {path}")
+    if not written:
+        typer.echo("Every OpenAPI snapshot is up to date.")
+
+
+def _where(url: str) -> str:
+    from cli.database import displayable
+
+    data_dir = PlatformSettings().data_dir
+    if str(data_dir.resolve()) in unquote(url):
+        return f"the embedded PostgreSQL of {data_dir}"
+    return displayable(url)
+
+
+def _chosen(service: ServiceName | None) -> tuple[ProcessSpec, ...]:
+    return SERVICES if service is None else (PROCESSES[service.value],)
+
+
+@contextmanager
+def _database_of(spec: ProcessSpec) -> Iterator[str]:
+    configured = spec.database_url()
+    if configured:
+        yield configured
+        return
+    from cli.database import embedded_platform_database
+
+    with embedded_platform_database(PlatformSettings().data_dir) as url:
+        yield url
+
+
+if __name__ == "__main__":
+    app()
