@@ -1,0 +1,52 @@
+"""The vendors service as a real HTTP server on a database of its own, for contract testing.
+
+A database apart from the suite's shared one: generated requests commit real rows (vendors, keys,
+audit events) that the other tests must not see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from cli import migrate
+from cli.database import drop_database, ensure_database
+from services.common.auth import mint_token
+from services.vendors.app import create_app
+from services.vendors.settings import VendorsSettings
+from tests.common.local_server import serve
+
+CONTRACT_SECRET = "contract-test-secret-" + "c" * 16
+ALL_SCOPES = (
+    "procurement:read procurement:write procurement:evaluate procurement:tax_reveal audit:read "
+    "real_estate:read real_estate:write safety:read safety:write safety:confidential portfolio:read portfolio:write"
+)
+
+
+@pytest.fixture(scope="session")
+def contract_database(server_url: str) -> Iterator[str]:
+    name = f"cityops_contract_{uuid.uuid4().hex[:8]}"
+    url = ensure_database(server_url, name)
+    migrate.upgrade(url)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def vendors_server(contract_database: str) -> Iterator[tuple[str, dict]]:
+    """(base URL, OpenAPI document) of a running vendors service."""
+    app = create_app(
+        VendorsSettings(database_url=contract_database, jwt_secret=CONTRACT_SECRET, log_json=False)
+    )
+    with serve(app, lifespan="on") as base_url:
+        yield base_url, app.openapi()
+
+
+@pytest.fixture(scope="session")
+def all_scopes_header() -> dict[str, str]:
+    token = mint_token(CONTRACT_SECRET, sub="contract-tester", scopes=ALL_SCOPES, ttl_seconds=3600)
+    return {"Authorization": f"Bearer {token}"}
