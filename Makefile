@@ -27,7 +27,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy services gateway cli
+	$(BIN)/mypy services gateway cli bench
 	$(BIN)/lint-imports
 
 test: lint

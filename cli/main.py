@@ -106,6 +106,9 @@ def token(
     scope: Annotated[str, typer.Option(help="Space-separated scopes.")] = DEVELOPMENT_SCOPES,
     sub: Annotated[str, typer.Option(help="The subject: who the token speaks for.")] = "developer",
     dept: Annotated[str | None, typer.Option(help="Department code, for department users.")] = None,
+    vendor: Annotated[
+        str | None, typer.Option(help="Vendor id, for a supplier's user (with the procurement:bid scope).")
+    ] = None,
     ttl: Annotated[int, typer.Option(min=60, help="Lifetime in seconds.")] = 8 * 3600,
 ) -> None:
     """Print a development JWT signed with the secret `cityops run` uses."""
@@ -117,7 +120,15 @@ def token(
     if not scopes:
         raise typer.BadParameter("give at least one scope", param_hint="--scope")
     typer.echo(
-        mint_token(secret, sub=sub, scopes=scopes, dept=dept, audience=settings.jwt_audience, ttl_seconds=ttl)
+        mint_token(
+            secret,
+            sub=sub,
+            scopes=scopes,
+            dept=dept,
+            vendor=vendor,
+            audience=settings.jwt_audience,
+            ttl_seconds=ttl,
+        )
     )
 
 

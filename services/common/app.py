@@ -57,6 +57,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.page_token_serializer = page_token_serializer(settings.signing_key)
 

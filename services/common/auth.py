@@ -9,6 +9,7 @@ for). Every service validates for itself; the gateway validates too.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -39,10 +40,18 @@ class Principal:
 
 
 class TokenVerifier:
-    """Decodes and checks a bearer token; one per process, built from settings."""
+    """Decodes and checks a bearer token; one per process, built from settings.
+
+    A client sends the same token on every call until it expires, so each verified token is kept
+    (bounded, least recently used out first) with its expiry, checked again on every hit: the signature
+    is verified once per token, not once per request.
+    """
+
+    CACHE_SIZE = 4096
 
     def __init__(self, settings: PlatformSettings) -> None:
         self.audience = settings.jwt_audience
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self._jwks = (
             jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
@@ -51,6 +60,20 @@ class TokenVerifier:
             raise RuntimeError("Set CITYOPS_JWT_SECRET (development) or CITYOPS_JWT_JWKS_URL (production).")
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = self._verify_signed(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > self.CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
@@ -60,12 +83,13 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str):
             raise _invalid_token("The token's `scope` claim must be a space-separated string.")
-        return Principal(
+        principal = Principal(
             sub=str(claims["sub"]),
             scopes=frozenset(scope.split()),
             dept=claims.get("dept"),
             vendor=claims.get("vendor"),
         )
+        return principal, float(claims["exp"])
 
     def _decode(self, token: str) -> dict[str, Any]:
         options: jwt.types.Options = {"require": ["sub", "exp", "aud"]}

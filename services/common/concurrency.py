@@ -20,18 +20,11 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description="The `ETag` of the version you read; the change is refused (412) if it moved on.",
-        ),
-    ] = None,
-) -> int | None:
-    """The version the client saw, or None for `If-Match: *` (any current version).
+def expected_version(if_match: str | None) -> int | None:
+    """The version an `If-Match` value names, or None for `*` (any current version).
 
-    A dependency (`IfMatch`), or called directly by routes where If-Match is optional (create-or-replace).
+    Used by the `IfMatch` dependency, and directly by routes where If-Match is optional
+    (create-or-replace).
     """
     tag = (if_match or "").strip()
     if not tag:
@@ -50,7 +43,19 @@ def expected_version(
     return version if version > NO_VERSION else NO_VERSION
 
 
-IfMatch = Annotated[int | None, Depends(expected_version)]
+async def _if_match_header(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The `ETag` of the version you read; the change is refused (412) if it moved on.",
+        ),
+    ] = None,
+) -> int | None:
+    return expected_version(if_match)
+
+
+IfMatch = Annotated[int | None, Depends(_if_match_header)]
 
 
 def check_version(expected: int | None, current: int) -> None:

@@ -14,9 +14,14 @@ from urllib.parse import urlsplit
 import uuid_utils.compat as uuid_utils
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Field, SQLModel
+
+_ASYNCPG_DIALECT = AsyncpgDialect()
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -80,21 +85,63 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kw
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every checkout. A connection the server dropped fails
+        # its query once and is discarded (SQLAlchemy invalidates it); recycling bounds their age.
+        pool_recycle=1800,
         **kwargs,
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(engine: AsyncEngine, *, autocommit: bool = False) -> async_sessionmaker[AsyncSession]:
+    if autocommit:
+        return async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    """A session for the request. Reads run in autocommit: no BEGIN and ROLLBACK around a lone SELECT,
+    which would triple its round trips. A read of several statements is then not one snapshot: a
+    read that needs one opens a transaction explicitly (`async with session.begin()`)."""
+    maker = request.app.state.sessionmaker
+    if request.method in READ_ONLY_METHODS:
+        maker = request.app.state.read_sessionmaker
+    async with maker() as session:
         yield session
 
 
 Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+class CompiledQuery:
+    """A Core statement compiled once, at import, and run on the session's own driver connection.
+
+    For the hottest reads (one resource by id): SQLAlchemy still writes the SQL, so there is one source
+    of truth for it, but is not asked to rebuild, re-key and re-process the statement on every call,
+    which costs more than the query itself. It runs on the session's connection, so inside a write
+    transaction it sees that transaction's changes. Name the variable parts with `bindparam`.
+    Not for locking reads (FOR UPDATE): the transaction the lock lives in is opened by the session's
+    own first statement, which this path does not issue.
+    """
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(dialect=_ASYNCPG_DIALECT)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self._names = tuple(compiled.positiontup or ())
+        self._defaults = compiled.params  # the statement's own literals, bound by name too
+
+    async def fetch_one(self, session: AsyncSession, **values: Any) -> dict[str, Any] | None:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        arguments = [values[name] if name in values else self._defaults[name] for name in self._names]
+        row = await driver.fetchrow(self.sql, *arguments)
+        return dict(row) if row is not None else None
 
 
 async def database_answers(engine: AsyncEngine) -> bool:

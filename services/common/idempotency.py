@@ -60,7 +60,7 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
-def idempotency_key_header(
+async def idempotency_key_header(
     idempotency_key: Annotated[
         str | None,
         Header(

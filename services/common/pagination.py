@@ -108,7 +108,8 @@ def _fingerprint(filters: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _pager(
+# async: a plain `def` dependency would cost a thread-pool hop on every list request.
+async def _pager(
     request: Request,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page (default {DEFAULT_PAGE_SIZE}).")

@@ -148,3 +148,20 @@ async def test_jwks_and_shared_secret_together_accept_both(make_kernel_app, iden
 async def test_a_service_without_any_key_refuses_to_start(make_kernel_app):
     with pytest.raises(RuntimeError, match="CITYOPS_JWT_SECRET"):
         await make_kernel_app(jwt_secret=None, jwt_jwks_url=None)
+
+
+def test_a_remembered_token_still_expires():
+    """Verified tokens are cached per process; the cache must not outlive the token's `exp`."""
+    from services.common.auth import TokenVerifier, mint_token
+    from services.common.problems import Unauthorized
+    from services.common.settings import PlatformSettings
+
+    verifier = TokenVerifier(PlatformSettings(jwt_secret=SECRET))
+    token = mint_token(SECRET, sub="clerk", scopes="procurement:read", ttl_seconds=2)
+    assert verifier.verify(token).sub == "clerk"
+    assert verifier.verify(token).sub == "clerk"  # served from the cache
+
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    with pytest.raises(Unauthorized):
+        verifier.verify(token)

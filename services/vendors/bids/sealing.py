@@ -107,7 +107,7 @@ def receipt_hash(bid_id: uuid.UUID, sealed_payload: str, submitted_at: datetime)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def bid_sealer(request: Request) -> Sealer:
+async def bid_sealer(request: Request) -> Sealer:
     """The process's sealer, built at start-up by the app (services/vendors/app.py)."""
     sealer: Sealer = request.app.state.bid_sealer
     return sealer

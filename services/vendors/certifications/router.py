@@ -48,7 +48,7 @@ Writer = Annotated[Principal, requires("procurement:write")]
 AUTH_PROBLEMS = (Unauthorized, Forbidden)
 
 
-def _filters(
+async def _filters(
     type_: Annotated[CertificationType | None, Query(alias="type", description="e.g. `wbe`.")] = None,
     status_: Annotated[
         CertificationStatus | None,

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, func, insert, literal_column, select
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from services.common.db import CompiledQuery
 from services.common.pagination import Pager
 from services.vendors.certifications.validity import holds_valid_certification
 from services.vendors.contracts import CertificationType, CommodityCode
@@ -46,14 +47,19 @@ def select_vendors() -> Select[Any]:
     return select(*VENDOR_COLUMNS)
 
 
+_vendor_by_id = select_vendors().where(vendors.c.id == bindparam("vendor_id"))
+_get_vendor = CompiledQuery(_vendor_by_id)
+
+
 async def get(
     session: AsyncSession, vendor_id: uuid.UUID, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    statement = select_vendors().where(vendors.c.id == vendor_id)
     if for_update:
-        statement = statement.with_for_update(of=vendors)
-    row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+        # Through the session, which opens the transaction the row lock must live in.
+        statement = _vendor_by_id.with_for_update(of=vendors)
+        row = (await session.execute(statement, {"vendor_id": vendor_id})).mappings().first()
+        return dict(row) if row is not None else None
+    return await _get_vendor.fetch_one(session, vendor_id=vendor_id)
 
 
 async def next_vendor_number(session: AsyncSession) -> str:

@@ -29,7 +29,7 @@ def require_scope(principal: Principal, scope: str, action: str) -> None:
         raise Forbidden(f"{action} needs the scope {scope}.", required_scopes=[scope])
 
 
-def vendors_settings(request: Request) -> VendorsSettings:
+async def vendors_settings(request: Request) -> VendorsSettings:
     settings: VendorsSettings = request.app.state.settings
     return settings
 

@@ -15,7 +15,7 @@ from fastapi import Depends
 from services.common.db import utcnow
 
 
-def request_time() -> datetime:
+async def request_time() -> datetime:
     return utcnow()
 
 

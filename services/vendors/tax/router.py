@@ -35,7 +35,7 @@ AUTH_PROBLEMS = (Unauthorized, Forbidden)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _vault(request: Request) -> TinVault:
+async def _vault(request: Request) -> TinVault:
     vault: TinVault = request.app.state.tin_vault
     return vault
 

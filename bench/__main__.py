@@ -1,0 +1,3 @@
+from bench.run import entry_point
+
+entry_point()
