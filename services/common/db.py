@@ -107,10 +107,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session for the request. Reads run in autocommit: no BEGIN and ROLLBACK around a lone SELECT,
     which would triple its round trips. A read of several statements is then not one snapshot: a
     read that needs one opens a transaction explicitly (`async with session.begin()`)."""
-    maker = request.app.state.sessionmaker
-    if request.method in READ_ONLY_METHODS:
-        maker = request.app.state.read_sessionmaker
-    async with maker() as session:
+    state = request.app.state
+    maker = state.read_sessionmaker if request.method in READ_ONLY_METHODS else state.sessionmaker
+    # Admission in arrival order: the pool's own queue lets a newcomer take a connection a woken waiter
+    # was about to get, which starves some requests for seconds once they outnumber the connections.
+    async with state.connection_slots, maker() as session:
         yield session
 
 
