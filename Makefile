@@ -9,7 +9,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint openapi bench clean
+# Debian tools that two checks drive: compose-file validation and the benchmark harness.
+DEBIAN_TOOLS := docker-compose wrk
+
+.PHONY: install tools run test lint openapi bench clean
 
 install: $(STAMP)
 
@@ -30,7 +33,18 @@ lint: install
 	$(BIN)/mypy services gateway cli bench
 	$(BIN)/lint-imports
 
-test: lint
+# Installs the missing tools where it can (root with apt-get, as in CI); elsewhere it names them.
+tools:
+	@missing=""; for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing$$missing (Debian packages)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Missing$$missing: the tests that need them will fail. Install: sudo apt-get install$$missing"; \
+	fi
+
+test: lint tools
 	$(BIN)/pytest
 
 openapi: install
