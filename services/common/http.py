@@ -102,6 +102,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 self.breaker.record_failure()
                 if last_attempt or self.breaker.is_open:
                     raise
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # Typically a pooled keep-alive connection the server closed as it was reused; the
+                # request is idempotent (or keyed) whenever there is a next attempt, so send it again.
+                if last_attempt:
+                    raise
             else:
                 if response.status_code not in RETRYABLE_STATUS:
                     self.breaker.record_success()
@@ -129,7 +134,11 @@ def create_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient for one upstream; create it once per process (in the lifespan), not per call."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    # Idle connections expire before the server's keep-alive does (uvicorn: 5 s), so that a request is
+    # never written to a connection the server is closing at that moment.
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=2.0
+    )
     inner = transport or httpx.AsyncHTTPTransport(limits=limits)
     return httpx.AsyncClient(
         base_url=base_url,

@@ -130,6 +130,32 @@ async def test_connect_errors_are_retried_only_when_safe(method, headers, expect
     assert len(attempts) == expected_attempts
 
 
+def stale_then_ok_transport(attempts: list[httpx.Request]) -> httpx.MockTransport:
+    """The first attempt meets a keep-alive connection the server has just closed."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        if len(attempts) == 1:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize(("method", "headers", "expected_attempts"), [("GET", {}, 2), ("POST", {}, 1)])
+async def test_a_closed_keep_alive_connection_is_retried_only_when_safe(method, headers, expected_attempts):
+    attempts: list[httpx.Request] = []
+    async with client("http://upstream.test", transport=stale_then_ok_transport(attempts)) as http:
+        if expected_attempts == 1:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await http.request(method, "/anything", headers=headers, content=b"{}")
+        else:
+            assert (await http.request(method, "/anything", headers=headers)).status_code == 200
+    assert len(attempts) == expected_attempts
+
+
 async def test_streamed_body_is_not_retried():
     attempts: list[httpx.Request] = []
 
