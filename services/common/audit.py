@@ -131,9 +131,8 @@ def audit_router(audit: AuditLog, *, area: str) -> APIRouter:
             statement = statement.where(table.c.entity == entity)
         if entity_id is not None:
             statement = statement.where(table.c.entity_id == entity_id)
-        statement = pager.keyset(statement, [table.c.id], {"entity": entity, "entity_id": entity_id})
-        rows = (await session.execute(statement)).mappings().all()
-        items, token = pager.page(rows, lambda row: [row["id"]])
+        filters = {"entity": entity, "entity_id": entity_id}
+        items, token = await pager.fetch(session, statement, [table.c.id], filters)
         return AuditEventPage(
             items=[AuditEvent.model_validate(dict(row)) for row in items], next_page_token=token
         )

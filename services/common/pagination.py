@@ -20,6 +20,7 @@ from fastapi import Depends, Query, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.problems import InvalidPageToken
@@ -78,6 +79,15 @@ class Pager:
         served = list(rows[: self.page_size])
         position = [_encode_value(v) for v in sort_key(served[-1])]
         return served, self.serializer.dumps({"after": position, "query": self._fingerprint})
+
+    async def fetch(
+        self, session: AsyncSession, statement: Select[Any], order_by: Sequence[Any], filters: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `statement`'s rows as dicts, and the next page's token: `keyset`, run, `page`."""
+        paged = self.keyset(statement, order_by, filters)
+        rows = [dict(row) for row in (await session.execute(paged)).mappings().all()]
+        names = [column.key for column in order_by]
+        return self.page(rows, lambda row: [row[name] for name in names])
 
     def _decode(self, order_by: Sequence[ColumnElement[Any]]) -> list[Any] | None:
         if not self.page_token:

@@ -108,9 +108,7 @@ async def page(
     session: AsyncSession, solicitation_id: uuid.UUID, pager: Pager
 ) -> tuple[list[dict[str, Any]], str | None]:
     statement = select(bids).where(bids.c.solicitation_id == solicitation_id)
-    statement = pager.keyset(statement, [bids.c.id], {"solicitation_id": solicitation_id})
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["id"]])
+    return await pager.fetch(session, statement, [bids.c.id], {"solicitation_id": solicitation_id})
 
 
 async def tabulated(session: AsyncSession, solicitation_id: uuid.UUID) -> list[dict[str, Any]]:

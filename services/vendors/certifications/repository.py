@@ -94,16 +94,11 @@ async def page(
     order_by: Sequence[ColumnElement[Any]],
 ) -> tuple[list[dict[str, Any]], str | None]:
     """`order_by` ends with the id; the page token carries the values of the same columns."""
-    statement = pager.keyset(statement, order_by, filters)
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    names = [column.key for column in order_by]
-    return pager.page(rows, lambda row: [row[name] for name in names])
+    return await pager.fetch(session, statement, order_by, filters)
 
 
 async def agencies_page(session: AsyncSession, pager: Pager) -> tuple[list[dict[str, Any]], str | None]:
-    statement = pager.keyset(select(agencies), [agencies.c.code], {})
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["code"]])
+    return await pager.fetch(session, select(agencies), [agencies.c.code], {})
 
 
 def updated_since(since: datetime) -> ColumnElement[bool]:

@@ -85,6 +85,4 @@ def select_entries(today: date, certification_type: CertificationType | None) ->
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    statement = pager.keyset(statement, [vendors.c.id], filters)
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["id"]])
+    return await pager.fetch(session, statement, [vendors.c.id], filters)

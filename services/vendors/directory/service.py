@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.pagination import Pager
-from services.common.problems import BadRequest
 from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     AddressKind,
@@ -21,8 +20,7 @@ from services.vendors.contracts import (
 )
 from services.vendors.directory import repository
 from services.vendors.registry import repository as registry_repository
-from services.vendors.registry.names import search_terms
-from services.vendors.registry.service import parse_commodity_filter
+from services.vendors.registry.service import name_search_terms, parse_commodity_filter
 
 # The contact a firm designates for bid business is the one outreach should reach.
 _CONTACT_PREFERENCE = (ContactRole.bids.value, ContactRole.primary.value)
@@ -42,10 +40,7 @@ async def list_page(
         scheme, code = parse_commodity_filter(commodity)
         statement = registry_repository.filter_by_commodity(statement, scheme, code)
     if q is not None:
-        terms = search_terms(q)
-        if not terms:
-            raise BadRequest("`q` has no searchable words once punctuation and legal suffixes are removed.")
-        statement = registry_repository.filter_by_name(statement, terms)
+        statement = registry_repository.filter_by_name(statement, name_search_terms(q))
     filters = {"certification": certification, "commodity": commodity, "q": q, "today": today}
     rows, token = await repository.page(session, statement, pager, filters)
     return [to_entry(row) for row in rows], token

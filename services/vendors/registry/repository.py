@@ -126,6 +126,4 @@ def filter_updated_since(statement: Select[Any], since: datetime) -> Select[Any]
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    statement = pager.keyset(statement, [vendors.c.id], filters)
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["id"]])
+    return await pager.fetch(session, statement, [vendors.c.id], filters)

@@ -185,10 +185,7 @@ async def list_page(
     if statuses:
         statement = repository.filter_by_status(statement, [s.value for s in statuses])
     if q is not None:
-        terms = search_terms(q)
-        if not terms:
-            raise BadRequest("`q` has no searchable words once punctuation and legal suffixes are removed.")
-        statement = repository.filter_by_name(statement, terms)
+        statement = repository.filter_by_name(statement, name_search_terms(q))
     if commodity is not None:
         scheme, code = parse_commodity_filter(commodity)
         statement = repository.filter_by_commodity(statement, scheme, code)
@@ -209,6 +206,14 @@ async def list_page(
     }
     rows, token = await repository.page(session, statement, pager, filters)
     return [to_contract(row) for row in rows], token
+
+
+def name_search_terms(q: str) -> list[str]:
+    """The words of a `q` name search (400 when none survive normalisation)."""
+    terms = search_terms(q)
+    if not terms:
+        raise BadRequest("`q` has no searchable words once punctuation and legal suffixes are removed.")
+    return terms
 
 
 def parse_commodity_filter(value: str) -> tuple[str, str]:

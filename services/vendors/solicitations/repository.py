@@ -137,9 +137,7 @@ def filter_updated_since(statement: Select[Any], since: datetime) -> Select[Any]
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    statement = pager.keyset(statement, [solicitations.c.id], filters)
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["id"]])
+    return await pager.fetch(session, statement, [solicitations.c.id], filters)
 
 
 # Addenda
@@ -169,9 +167,7 @@ async def addenda_page(
     session: AsyncSession, solicitation_id: uuid.UUID, pager: Pager
 ) -> tuple[list[dict[str, Any]], str | None]:
     statement = select(addenda).where(addenda.c.solicitation_id == solicitation_id)
-    statement = pager.keyset(statement, [addenda.c.number], {"solicitation_id": solicitation_id})
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["number"]])
+    return await pager.fetch(session, statement, [addenda.c.number], {"solicitation_id": solicitation_id})
 
 
 # Questions
@@ -212,9 +208,7 @@ async def questions_page(
     session: AsyncSession, solicitation_id: uuid.UUID, pager: Pager
 ) -> tuple[list[dict[str, Any]], str | None]:
     statement = select(questions).where(questions.c.solicitation_id == solicitation_id)
-    statement = pager.keyset(statement, [questions.c.number], {"solicitation_id": solicitation_id})
-    rows = [dict(row) for row in (await session.execute(statement)).mappings().all()]
-    return pager.page(rows, lambda row: [row["number"]])
+    return await pager.fetch(session, statement, [questions.c.number], {"solicitation_id": solicitation_id})
 
 
 # Vendors, as bidders
