@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -47,16 +48,24 @@ def server_url() -> Iterator[str]:
             embedded.stop()
 
 
-@pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
-    """A fresh database on that server, migrated to head, dropped afterwards."""
-    name = f"cityops_test_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def migrated_database(server_url: str, purpose: str) -> Iterator[str]:
+    """A fresh database on the server, migrated to head, dropped afterwards. Tests whose data is
+    committed (real servers, concurrent loaders) take one of their own rather than the shared one."""
+    name = f"cityops_{purpose}_{uuid.uuid4().hex[:8]}"
     url = ensure_database(server_url, name)
     migrate.upgrade(url)
     try:
         yield url
     finally:
         drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """The suite's shared database; each test's work in it is rolled back."""
+    with migrated_database(server_url, "test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,17 +6,15 @@ audit events) that the other tests must not see.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from cli import migrate
-from cli.database import drop_database, ensure_database
 from services.common.auth import mint_token
 from services.vendors.app import create_app
 from services.vendors.settings import VendorsSettings
 from tests.common.local_server import serve
+from tests.conftest import migrated_database
 
 CONTRACT_SECRET = "contract-test-secret-" + "c" * 16
 ALL_SCOPES = (
@@ -27,13 +25,8 @@ ALL_SCOPES = (
 
 @pytest.fixture(scope="session")
 def contract_database(server_url: str) -> Iterator[str]:
-    name = f"cityops_contract_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    migrate.upgrade(url)
-    try:
+    with migrated_database(server_url, "contract") as url:
         yield url
-    finally:
-        drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

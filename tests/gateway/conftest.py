@@ -11,7 +11,6 @@ import json
 import socket
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,13 @@ import httpx
 import pytest
 import uvicorn
 
-from cli import migrate
-from cli.database import drop_database, ensure_database
 from gateway.app import create_app as create_gateway_app
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream
 from services.common.auth import mint_token
 from services.vendors.app import create_app as create_vendors_app
 from services.vendors.settings import VendorsSettings
+from tests.conftest import migrated_database
 
 from .gateway_testkit import EchoUpstream, slow_upstream
 
@@ -92,13 +90,8 @@ def serve() -> Iterator[Callable[[Any], Server]]:
 
 @pytest.fixture(scope="session")
 def gateway_database_url(server_url: str) -> Iterator[str]:
-    name = f"cityops_gateway_test_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    migrate.upgrade(url)
-    try:
+    with migrated_database(server_url, "gateway_test") as url:
         yield url
-    finally:
-        drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
@@ -12,8 +11,6 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select, text
 
-from cli import migrate
-from cli.database import drop_database, ensure_database
 from services.common.db import create_engine
 from services.vendors.app import create_app
 from services.vendors.certifications.models import CertificationRow
@@ -22,18 +19,13 @@ from services.vendors.demo import DEFAULT_VENDORS, Generator, load_demo_data
 from services.vendors.registry.models import VendorCommodityRow, VendorRow
 from services.vendors.registry.names import normalize_name
 from services.vendors.settings import VendorsSettings
-from tests.conftest import JWT_SECRET
+from tests.conftest import JWT_SECRET, migrated_database
 
 
 @pytest.fixture(scope="module")
 def demo_url(server_url: str) -> Iterator[str]:
-    name = f"cityops_demo_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    migrate.upgrade(url)
-    try:
+    with migrated_database(server_url, "demo") as url:
         yield url
-    finally:
-        drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
