@@ -1,0 +1,1 @@
+"""Awards: the intent to award, the protest window, and the award in force."""

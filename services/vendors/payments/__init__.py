@@ -1,0 +1,1 @@
+"""Payments to vendors: the spend facts every procurement report is computed from."""
