@@ -59,6 +59,7 @@ def create_service_app(
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
+    app.state.spare_read_sessions = []
     app.state.connection_slots = asyncio.Semaphore(settings.db_pool_size + settings.db_max_overflow)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.page_token_serializer = page_token_serializer(settings.signing_key)

@@ -8,9 +8,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 from services.common.pagination import Page
+from services.common.stored import from_database
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -67,9 +76,9 @@ class Identifier(BaseModel):
     id: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40)]
 
     @model_validator(mode="after")
-    def _format(self) -> Self:
+    def _format(self, info: ValidationInfo) -> Self:
         pattern = _IDENTIFIER_FORMATS.get(self.scheme)
-        if pattern is not None and not pattern.match(self.id):
+        if pattern is not None and not from_database(info) and not pattern.match(self.id):
             raise ValueError(f"{self.id!r} is not a valid {self.scheme.value} identifier")
         return self
 
@@ -148,8 +157,9 @@ class CommodityCode(BaseModel):
     code: Annotated[str, StringConstraints(max_length=20)]
 
     @model_validator(mode="after")
-    def _canonical(self) -> Self:
-        self.code = canonical_commodity_code(self.scheme, self.code)
+    def _canonical(self, info: ValidationInfo) -> Self:
+        if not from_database(info):
+            self.code = canonical_commodity_code(self.scheme, self.code)
         return self
 
 

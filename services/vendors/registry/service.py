@@ -14,6 +14,7 @@ from services.common.concurrency import check_version
 from services.common.db import new_id, utcnow
 from services.common.pagination import Pager
 from services.common.problems import BadRequest, InvalidTransition, NotFound, ValidationFailed
+from services.common.stored import FROM_DATABASE
 from services.common.transitions import StateMachine
 from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
@@ -49,7 +50,7 @@ REASON_REQUIRED = {S.suspended, S.debarred}
 
 
 def to_contract(row: dict[str, Any]) -> Vendor:
-    return Vendor.model_validate(row)
+    return Vendor.model_validate(row, context=FROM_DATABASE)
 
 
 def derived_name_fields(legal_name: str, dba_names: list[str]) -> dict[str, str]:
