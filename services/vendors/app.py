@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.audit import audit_router
+from services.vendors.agreements.router import router as agreements_router
+from services.vendors.awards.router import router as awards_router
 from services.vendors.bids.router import router as bids_router
 from services.vendors.bids.sealing import Sealer
 from services.vendors.certifications.router import agencies_router as certifying_agencies_router
@@ -13,6 +15,7 @@ from services.vendors.certifications.router import router as certifications_rout
 from services.vendors.db import audit, idempotency_keys
 from services.vendors.directory.router import router as directory_router
 from services.vendors.duplicates.router import router as duplicates_router
+from services.vendors.evaluation.router import router as evaluation_router
 from services.vendors.registry.router import router as registry_router
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations.router import router as solicitations_router
@@ -40,6 +43,9 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             duplicates_router,
             solicitations_router,
             bids_router,
+            evaluation_router,
+            awards_router,
+            agreements_router,
             audit_router(audit, area="procurement"),
         ],
         idempotency_keys=idempotency_keys,
@@ -79,6 +85,31 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
                 "name": "bids",
                 "description": "Sealed bids: encrypted on arrival, readable only by their vendor until the "
                 "public opening, which releases the key and publishes the tabulation.",
+            },
+            {
+                "name": "evaluation",
+                "description": "Evaluators' responsiveness and responsibility determinations and best-value "
+                "scores, and the ranking the server computes: evaluated price after local and "
+                "small-business preferences; race- and sex-conscious certifications never count "
+                "(Proposition 209), except DBE credit on federally funded solicitations with a DBE goal.",
+            },
+            {
+                "name": "awards",
+                "description": "Notices of intent to award, protest windows of business days, and awards "
+                "in force. Public procurement information.",
+            },
+            {
+                "name": "protests",
+                "description": "Bidders' protests of awards: timely ones stay the award until decided.",
+            },
+            {
+                "name": "contracts",
+                "description": "Contracts made from awards in force. Public procurement information.",
+            },
+            {"name": "amendments", "description": "Changes of a contract's value or end date."},
+            {
+                "name": "subcontracts",
+                "description": "Primes' commitments to subcontractors, with the certification each counts under.",
             },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],

@@ -1,8 +1,27 @@
+"""The vendors service's settings, read from CITYOPS_VENDORS_* (and the platform's CITYOPS_*)."""
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
+from services.vendors.contracts.certifications import RACE_SEX_CONSCIOUS
+from services.vendors.contracts.evaluation import PREFERENCE_TYPES
+
+DEFAULT_PREFERENCE_PERCENTS = {
+    "lbe": Decimal(8),  # Local Business Preference Program: 8% for local businesses
+    "lsb": Decimal(2),  # local small business, on top of the local preference (within the cap)
+    "slbe": Decimal(2),
+    "sbe": Decimal(5),
+    "ebe": Decimal(5),
+}
+_PREFERENCE_NAMES = frozenset(t.value for t in PREFERENCE_TYPES)
+_RACE_SEX_CONSCIOUS_NAMES = frozenset(t.value for t in RACE_SEX_CONSCIOUS)
 
 
 class VendorsSettings(ServiceSettings):
@@ -38,6 +57,43 @@ class VendorsSettings(ServiceSettings):
         pattern=r"^ocds-[a-z0-9]{1,20}$",
         description="The OCDS publisher prefix; a solicitation's ocid is `<prefix>-<reference>`.",
     )
+    # Evaluation preferences (Los Angeles practice; confirm the figures with BCA). Which certification
+    # types may earn one is fixed in code (contracts.evaluation.PREFERENCE_TYPES); settings only weigh them.
+    preference_percents: Mapping[str, Decimal] = Field(
+        default_factory=lambda: dict(DEFAULT_PREFERENCE_PERCENTS),
+        validate_default=True,
+        description="Percent taken off a bid's evaluated price per certification type held valid on the "
+        'due date, e.g. `{"lbe": 8}`. Keys: lbe, lsb, slbe, lsbe, sbe, ebe only; a race- or '
+        "sex-conscious type (mbe, wbe, dbe, acdbe, wosb, edwosb) stops the start (Proposition 209).",
+    )
+    preference_cap_percent: Decimal = Field(
+        default=Decimal(10),
+        ge=0,
+        le=100,
+        decimal_places=2,
+        description="The most all preferences of a bid may add up to.",
+    )
+    preference_cap_amount: Decimal = Field(
+        default=Decimal("150000.00"),
+        ge=0,
+        decimal_places=2,
+        description="The most all preferences of a bid may take off.",
+    )
+    dbe_credit_percent: Decimal = Field(
+        default=Decimal(5),
+        ge=0,
+        le=100,
+        decimal_places=2,
+        description="Credit for a DBE-certified bidder, applied only on federally funded solicitations "
+        "with a DBE goal (49 CFR 26), within the same caps.",
+    )
+    protest_window_business_days: int = Field(
+        default=5,
+        ge=1,
+        le=30,
+        description="Business days after a notice of intent to award in which a protest is timely "
+        "(weekends and US/California holidays do not count).",
+    )
 
     @field_validator("bid_sealing_keys")
     @classmethod
@@ -53,9 +109,55 @@ class VendorsSettings(ServiceSettings):
                 )
         return value
 
+    @field_validator("preference_percents", mode="before")
+    @classmethod
+    def _preference_types(cls, value: object) -> object:
+        """Only the fixed preference types may be weighed: a race- or sex-conscious one stops the start."""
+        if isinstance(value, str):
+            value = _json_object(value)
+        if not isinstance(value, Mapping):
+            return value
+        checked: dict[str, object] = {}
+        for key, percent in value.items():
+            name = str(key).strip().lower()
+            if name in _RACE_SEX_CONSCIOUS_NAMES:
+                raise ValueError(
+                    f"CITYOPS_VENDORS_PREFERENCE_PERCENTS names `{name}`, a race- or sex-conscious "
+                    "certification: California's Proposition 209 bars preferences by race or sex in City "
+                    "contracting. (DBE credit on federally funded solicitations with a DBE goal is set by "
+                    "CITYOPS_VENDORS_DBE_CREDIT_PERCENT and applied only there.)"
+                )
+            if name not in _PREFERENCE_NAMES:
+                raise ValueError(
+                    f"CITYOPS_VENDORS_PREFERENCE_PERCENTS names `{key}`, which cannot earn a preference; "
+                    f"the types that can are fixed in code: {', '.join(sorted(_PREFERENCE_NAMES))}."
+                )
+            if name in checked:
+                raise ValueError(f"CITYOPS_VENDORS_PREFERENCE_PERCENTS names `{name}` twice.")
+            checked[name] = percent
+        return checked
+
+    @field_validator("preference_percents", mode="after")
+    @classmethod
+    def _frozen_percents(cls, value: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+        for name, percent in value.items():
+            if not Decimal(0) <= percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+                raise ValueError(
+                    f"the preference for `{name}` must be from 0 to 100 percent, two decimal places at most"
+                )
+        # Read-only: nothing can add a type to the running service's preferences.
+        return MappingProxyType(dict(value))
+
 
 class MalformedSealingKeys(Exception):
     pass
+
+
+def _json_object(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _is_fernet_key(key: str) -> bool:

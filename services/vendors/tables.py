@@ -6,6 +6,7 @@ from services.vendors.bids import models as bid_models
 from services.vendors.certifications import models as certification_models
 from services.vendors.db import metadata
 from services.vendors.duplicates import models as duplicate_models
+from services.vendors.evaluation import models as evaluation_models
 from services.vendors.payments import models as payment_models
 from services.vendors.registry import models as registry_models
 from services.vendors.solicitations import models as solicitation_models
@@ -17,6 +18,7 @@ __all__ = [
     "bid_models",
     "certification_models",
     "duplicate_models",
+    "evaluation_models",
     "metadata",
     "payment_models",
     "registry_models",

@@ -4,9 +4,12 @@ Pure pydantic, no ORM; one module per domain, all re-exported here so that consu
 `services.vendors.contracts` only.
 """
 
+from services.vendors.contracts.agreements import *  # noqa: F403
+from services.vendors.contracts.awards import *  # noqa: F403
 from services.vendors.contracts.bids import *  # noqa: F403
 from services.vendors.contracts.certifications import *  # noqa: F403
 from services.vendors.contracts.duplicates import *  # noqa: F403
+from services.vendors.contracts.evaluation import *  # noqa: F403
 from services.vendors.contracts.registry import *  # noqa: F403
 from services.vendors.contracts.solicitations import *  # noqa: F403
 from services.vendors.contracts.tax import *  # noqa: F403

@@ -26,6 +26,12 @@ from pydantic import (
 from services.common.money import Money
 from services.common.pagination import Page
 from services.common.reference import DEPARTMENTS
+from services.vendors.contracts.evaluation import (
+    EvaluationCriteria,
+    EvaluationCriterion,
+    EvaluationMethod,
+    Percent,
+)
 from services.vendors.contracts.registry import CommodityCode, CommodityCodes
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "SolicitationTransition",
     "SolicitationType",
     "SolicitationUpdate",
+    "check_evaluation_terms",
     "check_periods",
 ]
 
@@ -188,6 +195,26 @@ def check_periods(enquiry: Period | None, tender: Period) -> None:
         raise ValueError("the enquiry period must end no later than the tender period")
 
 
+def check_evaluation_terms(
+    method: EvaluationMethod,
+    criteria: list[EvaluationCriterion],
+    funding_source: FundingSource,
+    dbe_goal_percent: Decimal | None,
+) -> None:
+    """Criteria belong to best-value evaluations; a DBE goal only to federally funded solicitations
+    (outside them, Proposition 209 bars race- and sex-conscious goals)."""
+    if method is EvaluationMethod.lowest_price and criteria:
+        raise ValueError("`evaluation_criteria` are for `best_value` evaluations; `lowest_price` has none")
+    if dbe_goal_percent is not None:
+        if funding_source is not FundingSource.federal:
+            raise ValueError(
+                "a DBE goal applies only to federally funded solicitations (49 CFR 26); with "
+                f"`{funding_source.value}` funding, Proposition 209 bars race- and sex-conscious goals"
+            )
+        if dbe_goal_percent <= 0:
+            raise ValueError("a DBE goal is more than 0 percent; leave it out (null) for none")
+
+
 class SolicitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -206,10 +233,20 @@ class SolicitationCreate(BaseModel):
     disclose_bid_count: bool = Field(
         default=False, description="Show the number of bids before the opening (hidden by default)."
     )
+    evaluation_method: EvaluationMethod = EvaluationMethod.lowest_price
+    evaluation_criteria: EvaluationCriteria = Field(
+        default=[], description="Best value only; required before publication."
+    )
+    dbe_goal_percent: Percent | None = Field(
+        default=None, description="A federal DBE participation goal; only with `federal` funding."
+    )
 
     @model_validator(mode="after")
     def _periods(self) -> Self:
         check_periods(self.enquiry_period, self.tender_period)
+        check_evaluation_terms(
+            self.evaluation_method, self.evaluation_criteria, self.funding_source, self.dbe_goal_percent
+        )
         return self
 
 
@@ -230,6 +267,9 @@ class SolicitationUpdate(BaseModel):
     enquiry_period: Period | None = None
     tender_period: Period | None = None
     disclose_bid_count: bool | None = None
+    evaluation_method: EvaluationMethod | None = None
+    evaluation_criteria: EvaluationCriteria | None = None
+    dbe_goal_percent: Percent | None = Field(default=None, description="Null removes the goal.")
 
 
 class Solicitation(BaseModel):
@@ -252,6 +292,9 @@ class Solicitation(BaseModel):
         description="Bids received, not counting withdrawn ones: shown once the bids are opened, or "
         "before when `disclose_bid_count` is set; null otherwise."
     )
+    evaluation_method: EvaluationMethod
+    evaluation_criteria: list[EvaluationCriterion]
+    dbe_goal_percent: Percent | None = Field(description="Federal funding only: the DBE goal.")
     published_at: datetime | None
     opened_at: datetime | None
     version: int

@@ -62,6 +62,13 @@ class SolicitationRow(VendorsBase, Tracked, table=True):
         CheckConstraint(
             "estimated_value_amount IS NULL OR estimated_value_amount >= 0", name="estimated_value"
         ),
+        CheckConstraint("evaluation_method IN ('lowest_price', 'best_value')", name="evaluation_method"),
+        # Proposition 209: a race- and sex-conscious (DBE) goal exists only on federally funded work.
+        CheckConstraint(
+            "dbe_goal_percent IS NULL OR "
+            "(funding_source = 'federal' AND dbe_goal_percent > 0 AND dbe_goal_percent <= 100)",
+            name="dbe_goal_federal_only",
+        ),
         Index("ix_solicitations_status_tender_period_end", "status", "tender_period_end"),
         Index("ix_solicitations_updated_at_id", "updated_at", "id"),
     )
@@ -91,6 +98,15 @@ class SolicitationRow(VendorsBase, Tracked, table=True):
     tender_period_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     tender_period_end: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     disclose_bid_count: bool = Field(default=False, nullable=False)
+    evaluation_method: str = Field(
+        default="lowest_price",
+        sa_column=Column(String(20), nullable=False, server_default="lowest_price"),
+    )
+    # Best value: [{key, name, kind, weight}], weights summing to 100 (checked by the wire model).
+    evaluation_criteria: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]")
+    )
+    dbe_goal_percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(5, 2), nullable=True))
     published_at: datetime | None = _optional_timestamp()
     opened_at: datetime | None = _optional_timestamp()
 

@@ -85,7 +85,9 @@ def _location(solicitation_id: uuid.UUID, *rest: object) -> str:
     response_model=Solicitation,
     summary="Draft a solicitation",
     description="Creates a solicitation in `draft` with its reference (e.g. `IFB-2026-0001`) and ocid. "
-    "Send `Idempotency-Key` to make retries safe.",
+    "How bids will be evaluated is set while a draft: `evaluation_method` (`lowest_price` by default, or "
+    "`best_value` with `evaluation_criteria` whose weights sum to 100, one of kind `price`) and, on "
+    "federally funded solicitations only, `dbe_goal_percent`. Send `Idempotency-Key` to make retries safe.",
     dependencies=[Depends(idempotency_key_header)],
     responses=problem_responses(*AUTH_PROBLEMS, ValidationFailed, UnprocessableEntity, Conflict),
 )
@@ -202,8 +204,10 @@ async def solicitations_update(
         "→ cancelled from any state before the award (`procurement:write`, `reason` required), "
         "closed → opened (`procurement:evaluate`: the public opening, which unseals the bids and "
         "publishes the tabulation), opened → evaluation, → unsuccessful (`procurement:evaluate`, "
-        "`reason` required). `open` and `closed` are not moves: they follow the tender period. "
-        "An illegal move is 409 with `allowed_transitions`."
+        "`reason` required). `open` and `closed` are not moves: they follow the tender period; nor are "
+        "`intent_to_award` and `awarded`: they follow the award (`POST …/awards`, then the award's own "
+        "transition). Cancelled or unsuccessful while in `intent_to_award`, the award in its window is "
+        "cancelled and its pending protests dismissed. An illegal move is 409 with `allowed_transitions`."
     ),
     dependencies=[Depends(idempotency_key_header)],
     responses=problem_responses(*AUTH_PROBLEMS, NotFound, InvalidTransition, Conflict, ValidationFailed),

@@ -21,11 +21,14 @@ from services.common.money import Money
 from services.common.pagination import Pager
 from services.common.problems import Conflict, InvalidTransition, NotFound, ValidationFailed
 from services.common.transitions import StateMachine
+from services.vendors.awards import closing
 from services.vendors.bids import opening
 from services.vendors.bids import repository as bid_repository
 from services.vendors.bids.sealing import Sealer
 from services.vendors.contracts import (
     REFERENCE_PREFIXES,
+    EvaluationCriterion,
+    EvaluationMethod,
     FundingSource,
     MainCategory,
     Period,
@@ -36,6 +39,7 @@ from services.vendors.contracts import (
     SolicitationTransition,
     SolicitationType,
     SolicitationUpdate,
+    check_evaluation_terms,
     check_periods,
 )
 from services.vendors.db import audit
@@ -45,8 +49,9 @@ from services.vendors.solicitations import repository
 from services.vendors.solicitations.access import EVALUATE, READ, WRITE, can, require_scope
 
 S = SolicitationStatus
-# Explicit moves only: `open` and `closed` follow the clock. The awards process adds its own moves
-# (evaluation → intent_to_award → awarded) when it exists.
+# Explicit moves only: `open` and `closed` follow the clock. `intent_to_award` and `awarded` follow the
+# award (awards/service.py): the notice of intent, and the award taking effect. From `intent_to_award`,
+# `unsuccessful` also follows a rejected award that no qualified bid is left to take.
 LIFECYCLE = StateMachine(
     "solicitation",
     {
@@ -55,14 +60,15 @@ LIFECYCLE = StateMachine(
         S.open: {S.cancelled},
         S.closed: {S.opened, S.cancelled},
         S.opened: {S.evaluation, S.unsuccessful, S.cancelled},
-        S.evaluation: {S.unsuccessful, S.cancelled},
-        S.intent_to_award: {S.cancelled},
+        S.evaluation: {S.intent_to_award, S.unsuccessful, S.cancelled},
+        S.intent_to_award: {S.awarded, S.unsuccessful, S.cancelled},
         S.awarded: set(),
         S.cancelled: set(),
         S.unsuccessful: set(),
     },
 )
 CLOCK_STATUSES = {S.open, S.closed}
+AWARD_MOVES = {S.intent_to_award, S.awarded}
 REASON_REQUIRED = {S.cancelled, S.unsuccessful}
 # The scope each move needs: buyers publish and cancel; evaluators open and judge.
 MOVE_SCOPES = {
@@ -95,6 +101,9 @@ def to_contract(row: dict[str, Any]) -> Solicitation:
         status=S(row["status"]),
         disclose_bid_count=row["disclose_bid_count"],
         bid_count=row["bid_count"],
+        evaluation_method=EvaluationMethod(row["evaluation_method"]),
+        evaluation_criteria=[EvaluationCriterion.model_validate(c) for c in row["evaluation_criteria"]],
+        dbe_goal_percent=row["dbe_goal_percent"],
         published_at=row["published_at"],
         opened_at=row["opened_at"],
         version=row["version"],
@@ -117,6 +126,8 @@ def _columns(data: SolicitationCreate | SolicitationUpdate, fields: set[str]) ->
         elif field == "items":
             values["items"] = [item.model_dump(mode="json") for item in value]
             values["classification_codes"] = _classification_codes(value)
+        elif field == "evaluation_criteria":
+            values["evaluation_criteria"] = [criterion.model_dump(mode="json") for criterion in value]
         else:
             values[field] = str(value) if isinstance(value, StrEnum) else value
     return values
@@ -215,13 +226,14 @@ async def update(
             current_status=before.status.value,
         )
     fields = data.model_fields_set
-    nullable = {"description", "estimated_value", "enquiry_period"}
+    nullable = {"description", "estimated_value", "enquiry_period", "dbe_goal_percent"}
     for field in sorted(fields - nullable):
         if getattr(data, field) is None:
             raise ValidationFailed(f"`{field}` cannot be null; leave it out to keep it.")
     if not fields:
         return before
     _check_merged_periods(before, data)
+    _check_merged_evaluation_terms(before, data)
     values = _columns(data, fields)
     if data.type is not None and data.type is not before.type:
         values["reference"] = _retyped_reference(before.reference, data.type)
@@ -251,6 +263,23 @@ def _check_merged_periods(before: Solicitation, data: SolicitationUpdate) -> Non
         raise ValidationFailed(f"With this change, {exc}.") from None
 
 
+def _check_merged_evaluation_terms(before: Solicitation, data: SolicitationUpdate) -> None:
+    fields = data.model_fields_set
+
+    def merged(name: str) -> Any:
+        return getattr(data, name) if name in fields else getattr(before, name)
+
+    try:
+        check_evaluation_terms(
+            merged("evaluation_method"),
+            merged("evaluation_criteria"),
+            merged("funding_source"),
+            merged("dbe_goal_percent"),
+        )
+    except ValueError as exc:
+        raise ValidationFailed(f"With this change, {exc}.") from None
+
+
 async def transition(
     session: AsyncSession,
     solicitation_id: uuid.UUID,
@@ -265,10 +294,23 @@ async def transition(
             f"`{move.to.value}` is not a move: a published solicitation is open from the start of its "
             "tender period and closed from its end, by the server clock.",
             current_status=before.status.value,
-            allowed_transitions=LIFECYCLE.allowed(before.status),
+            allowed_transitions=_client_moves(before.status),
+        )
+    if move.to in AWARD_MOVES:
+        raise InvalidTransition(
+            f"`{move.to.value}` follows the award: the notice of intent (POST /v1/procurement/"
+            "solicitations/{id}/awards) moves an evaluated solicitation to `intent_to_award`, and the "
+            "award taking effect moves it to `awarded`.",
+            current_status=before.status.value,
+            allowed_transitions=_client_moves(before.status),
         )
     require_scope(actor, MOVE_SCOPES.get(move.to, EVALUATE), f"Moving a solicitation to `{move.to.value}`")
-    LIFECYCLE.check(before.status, move.to)
+    if move.to not in LIFECYCLE.allowed(before.status):
+        raise InvalidTransition(
+            f"A solicitation cannot go from `{before.status.value}` to `{move.to.value}`.",
+            current_status=before.status.value,
+            allowed_transitions=_client_moves(before.status),
+        )
     if move.to in REASON_REQUIRED and not move.reason:
         raise ValidationFailed(f"A `reason` is required to move a solicitation to `{move.to.value}`.")
     values: dict[str, Any] = {"status": move.to.value, "version": before.version + 1, "updated_at": now}
@@ -280,6 +322,11 @@ async def transition(
     elif move.to is S.opened:
         changes["bids_opened"] = await opening.open_bids(session, solicitation_id, sealer, now)
         values["opened_at"] = now
+    if before.status is S.intent_to_award:
+        # The award in its window (or stayed) ends with the solicitation, and its protests with it.
+        changes["award_cancelled"] = await closing.close_live_award(
+            session, solicitation_id, f"The solicitation was {move.to.value}: {move.reason}", actor, now
+        )
     await repository.update_solicitation(session, solicitation_id, values)
     after = await _load(session, solicitation_id, now)
     await audit.record(
@@ -295,7 +342,43 @@ async def transition(
     return after
 
 
+def _client_moves(status: SolicitationStatus) -> list[str]:
+    return [move for move in LIFECYCLE.allowed(status) if move not in AWARD_MOVES]
+
+
+async def follow_award(
+    session: AsyncSession,
+    solicitation: Solicitation,
+    to: SolicitationStatus,
+    actor: Principal,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Moves the solicitation along with its award, in the caller's transaction; the caller holds the
+    solicitation locked (`lock="update"`), commits, and passes the solicitation as it read it."""
+    LIFECYCLE.check(solicitation.status, to)
+    await repository.update_solicitation(
+        session, solicitation.id, {"status": to.value, "version": solicitation.version + 1, "updated_at": now}
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"transition:{to.value}",
+        entity="solicitation",
+        entity_id=solicitation.id,
+        changes={"status": [solicitation.status.value, to.value]},
+        reason=reason,
+    )
+
+
 def _check_publishable(solicitation: Solicitation, now: datetime) -> None:
+    if solicitation.evaluation_method is EvaluationMethod.best_value and not solicitation.evaluation_criteria:
+        raise Conflict(
+            f"Solicitation {solicitation.reference} is evaluated on best value but has no "
+            "`evaluation_criteria`: set them (weights summing to 100, one price criterion) before "
+            "publishing, so that bidders know how they will be judged.",
+            current_status=solicitation.status.value,
+        )
     if not solicitation.items:
         raise Conflict(
             f"Solicitation {solicitation.reference} has no items: say what is bought before publishing.",

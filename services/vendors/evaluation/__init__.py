@@ -1,0 +1,1 @@
+"""Evaluation of opened bids: determinations, scores, preferences and the ranking."""
