@@ -16,6 +16,7 @@ from services.vendors.db import audit, idempotency_keys
 from services.vendors.directory.router import router as directory_router
 from services.vendors.duplicates.router import router as duplicates_router
 from services.vendors.evaluation.router import router as evaluation_router
+from services.vendors.ocds.router import router as ocds_router
 from services.vendors.registry.router import router as registry_router
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations.router import router as solicitations_router
@@ -46,6 +47,7 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             evaluation_router,
             awards_router,
             agreements_router,
+            ocds_router,
             audit_router(audit, area="procurement"),
         ],
         idempotency_keys=idempotency_keys,
@@ -110,6 +112,11 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             {
                 "name": "subcontracts",
                 "description": "Primes' commitments to subcontractors, with the certification each counts under.",
+            },
+            {
+                "name": "ocds",
+                "description": "The Open Contracting Data Standard (OCDS 1.1) publication of the City's "
+                "contracting processes: release packages and record packages, open data, no token needed.",
             },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],

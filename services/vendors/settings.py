@@ -57,6 +57,12 @@ class VendorsSettings(ServiceSettings):
         pattern=r"^ocds-[a-z0-9]{1,20}$",
         description="The OCDS publisher prefix; a solicitation's ocid is `<prefix>-<reference>`.",
     )
+    ocds_publisher_name: str = Field(
+        default="City of Los Angeles", min_length=1, description="`publisher.name` of every OCDS package."
+    )
+    ocds_publisher_uri: str | None = Field(
+        default=None, description="`publisher.uri` of every OCDS package, e.g. the City's open-data page."
+    )
     # Evaluation preferences (Los Angeles practice; confirm the figures with BCA). Which certification
     # types may earn one is fixed in code (contracts.evaluation.PREFERENCE_TYPES); settings only weigh them.
     preference_percents: Mapping[str, Decimal] = Field(
