@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import profiling
+from bench import imports, profiling
 from bench.database import configured_server, fresh_database, postgres_server
 from bench.dataset import load_vendors
 from bench.loadgen import Load, LoadGeneratorMissing, Measurement, run_wrk, wrk_path, wrk_version
@@ -47,6 +47,7 @@ OPERATIONS = {"one": "GET one vendor", "page": "GET page 1 (50)", "deep": "GET d
 # refused: a one-second window holds about as many entries as a real client's 600/minute does.
 GATEWAY_RATE_LIMIT = "1000000/second"
 PROFILE_RATE = 250  # py-spy samples per second
+PARTS = ("reads", "imports")
 PACKAGES = ("fastapi", "starlette", "pydantic", "sqlalchemy", "sqlmodel", "asyncpg", "uvicorn", "uvloop")
 
 
@@ -111,6 +112,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="before measuring, wait (up to 10 minutes) until the 1-minute load average is below LOAD",
     )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        help="run one part: `reads` (the vendor reads against their baselines) or `imports` (a payment "
+        "import against bare COPY); default both",
+    )
+    imports.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -467,11 +475,13 @@ def benchmark(args: argparse.Namespace, run_dir: Path, record: dict[str, Any]) -
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
-    try:
-        wrk_path()
-    except LoadGeneratorMissing as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    parts = (args.only,) if args.only else PARTS
+    if "reads" in parts:
+        try:
+            wrk_path()
+        except LoadGeneratorMissing as exc:
+            print(exc, file=sys.stderr)
+            return 2
     args.with_gateway = not args.no_gateway and gateway_available()
     if not args.no_gateway and not args.with_gateway:
         print("The gateway (gateway.app:create_app) is not importable yet: its leg is skipped.")
@@ -484,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "settings": {name: str(value) for name, value in vars(args).items()},
     }
-    results = benchmark(args, run_dir, record)
+    results = benchmark(args, run_dir, record) if "reads" in parts else []
     record["results"] = [
         {
             "leg": r.scenario.leg,
@@ -496,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         }
         for r in results
     ]
+    if "imports" in parts:
+        if args.quiet_below is not None:
+            wait_for_quiet(args.quiet_below)
+        record["imports"] = imports.benchmark(args, run_dir)
+        record["load_average_after_measuring"] = load_average()
     (run_dir / "results.json").write_text(json.dumps(record, indent=2))
     print(f"\nload average after: {record['load_average_after_measuring']}; results: {run_dir}/results.json")
     failed = [r.scenario.name for r in results if r.loaded.failures or r.unloaded.failures]

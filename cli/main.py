@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -15,6 +17,14 @@ import typer
 from cli.keys import DEVELOPMENT_SCOPES, jwt_secret
 from cli.services import PROCESSES, SERVICES, ProcessName, ProcessSpec, ServiceName
 from services.common.settings import PlatformSettings
+
+
+class ImportKindChoice(StrEnum):
+    """The choices of `cityops import --kind` (the imports API's kinds)."""
+
+    payments = "payments"
+    vendors = "vendors"
+
 
 app = typer.Typer(
     name="cityops",
@@ -80,18 +90,38 @@ def migrate(
 @app.command()
 def seed(
     scale: Annotated[
-        int | None, typer.Option(min=1, help="How much data, where the generator supports it.")
+        float | None,
+        typer.Option(
+            min=0.0001,
+            max=10.0,
+            help="Load a realistic dataset instead of the demo data: 1 is one Los Angeles fiscal year (about "
+            "20,000 active vendors, 1,500 solicitations with bids, awards and contracts, 2,000,000 payment "
+            "lines, $8.2B); 0.01 is a hundredth of it.",
+        ),
     ] = None,
 ) -> None:
-    """Load the demo data (to the embedded database when none is configured)."""
+    """Load the demo data, or a scaled dataset (to the embedded database when none is configured)."""
     from cli import migrate as migrations
-    from cli.seed import DemoDataUnavailable, load_demo_data
+    from cli.seed import DemoDataUnavailable, load_demo_data, load_scaled_data
 
     vendors = PROCESSES["vendors"]
     with _database_of(vendors) as url:
         migrations.upgrade(url, services=(vendors.name,))
+        if scale is not None:
+            result = load_scaled_data(url, scale)
+            if result.plan is None:
+                typer.echo("The registry already holds vendors: no data loaded.")
+                return
+            typer.echo(
+                f"Loaded fiscal year {result.plan.fiscal_year} at scale {scale:g} in {result.seconds} s: "
+                f"{result.vendors:,} vendors ({result.active_vendors:,} active), {result.solicitations:,} "
+                f"solicitations, {result.bids:,} bids, {result.contracts:,} contracts, "
+                f"{result.subcontracts:,} subcontracts, {result.payment_lines:,} payment lines "
+                f"(${result.spend:,.2f})."
+            )
+            return
         try:
-            count = load_demo_data(url, scale)
+            count = load_demo_data(url)
         except DemoDataUnavailable as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
@@ -99,6 +129,48 @@ def seed(
         typer.echo(f"Demo data loaded: {count} records.")
     else:
         typer.echo("The registry already holds vendors: no demo data loaded.")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file.")],
+    kind: Annotated[ImportKindChoice, typer.Option(help="What the file holds.")],
+    url: Annotated[
+        str, typer.Option(help="The gateway (or the vendors service) to send it to.")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CITYOPS_TOKEN",
+            help="A bearer token with procurement:write; default, a development token signed with the "
+            "secret `cityops run` uses.",
+        ),
+    ] = None,
+) -> None:
+    """Import a CSV file of payments or vendors through the API, with a progress bar and the report."""
+    import httpx
+    from rich.console import Console
+
+    from cli.importer import ImportRefused, ImportTarget, summary, upload
+
+    console = Console()
+    target = ImportTarget(
+        base_url=url.rstrip("/"), token=token or _development_token("procurement:read procurement:write")
+    )
+    try:
+        report = upload(file, kind.value, target, console)
+    except ImportRefused as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except httpx.HTTPError as exc:
+        typer.echo(f"Could not reach {url}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for line in summary(report):
+        typer.echo(line)
+    if report["status"] != "completed":
+        raise typer.Exit(2)
+    if report["failed"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -142,6 +214,20 @@ def openapi() -> None:
         typer.echo(f"wrote {path}")
     if not written:
         typer.echo("Every OpenAPI snapshot is up to date.")
+
+
+def _development_token(scopes: str) -> str:
+    """A short-lived token signed with the secret `cityops run` uses (development only)."""
+    from services.common.auth import mint_token
+
+    settings = PlatformSettings()
+    return mint_token(
+        jwt_secret(settings),
+        sub="cityops-cli",
+        scopes=scopes,
+        audience=settings.jwt_audience,
+        ttl_seconds=3600,
+    )
 
 
 def _where(url: str) -> str:

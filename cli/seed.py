@@ -57,3 +57,28 @@ def has_vendors(database_url: str) -> bool:
             await engine.dispose()
 
     return asyncio.run(check())
+
+
+def load_scaled_data(database_url: str, scale: float, console: Any = None) -> Any:
+    """`cityops seed --scale N`: the scaled dataset (services.vendors.seeding) behind a progress bar;
+    returns its SeedResult (with `plan` None when the registry already held vendors)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from services.vendors.seeding.loader import load_scale_data
+
+    columns = (
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console or Console(stderr=True)) as progress:
+        tasks: dict[str, Any] = {}
+
+        def show(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        return asyncio.run(load_scale_data(database_url, scale, progress=show))

@@ -80,7 +80,12 @@ def create_app(settings: GatewaySettings | None = None, upstreams: Sequence[Upst
     # Added innermost first. At runtime: request ids and metrics see everything; CORS answers
     # preflights and decorates every answer, the gateway's own refusals and 500s included; then
     # tokens and rates; then the size limit, closest to the body it counts.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.upload_max_body_bytes,
+        upload_paths=settings.upload_paths,
+    )
     app.add_middleware(
         EdgeGuardMiddleware,
         verifier=TokenVerifier(settings),

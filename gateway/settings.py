@@ -13,6 +13,7 @@ from gateway.upstreams import Upstream
 from services.common.settings import PlatformSettings
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
 
 
 class GatewaySettings(PlatformSettings):
@@ -30,6 +31,9 @@ class GatewaySettings(PlatformSettings):
     # Per client (the token's subject, else the client's address), in the `limits` notation.
     rate_limit: str = "600/minute"
     max_body_bytes: int = 10 * MiB
+    # Bulk uploads, which services stream (a million payment lines is about 100 MiB), have their own.
+    upload_max_body_bytes: int = 2 * GiB
+    upload_paths: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["/v1/procurement/imports"])
     upstream_connect_timeout: float = 2.0
     upstream_read_timeout: float = 10.0
     # Bounds the wait for an upstream's response head, retries included; the body then streams on.
@@ -42,7 +46,7 @@ class GatewaySettings(PlatformSettings):
     # Explicit upstream addresses by name; otherwise CITYOPS_<NAME>_URL, otherwise the table's default.
     upstream_urls: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "upload_paths", mode="before")
     @classmethod
     def _origins_from_text(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -16,7 +16,10 @@ from services.vendors.db import audit, idempotency_keys
 from services.vendors.directory.router import router as directory_router
 from services.vendors.duplicates.router import router as duplicates_router
 from services.vendors.evaluation.router import router as evaluation_router
+from services.vendors.imports.keyed import KeyedImportLimit
+from services.vendors.imports.router import router as imports_router
 from services.vendors.ocds.router import router as ocds_router
+from services.vendors.payments.router import router as payments_router
 from services.vendors.registry.router import router as registry_router
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations.router import router as solicitations_router
@@ -48,6 +51,8 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             awards_router,
             agreements_router,
             ocds_router,
+            payments_router,
+            imports_router,
             audit_router(audit, area="procurement"),
         ],
         idempotency_keys=idempotency_keys,
@@ -118,9 +123,19 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
                 "description": "The Open Contracting Data Standard (OCDS 1.1) publication of the City's "
                 "contracting processes: release packages and record packages, open data, no token needed.",
             },
+            {
+                "name": "payments",
+                "description": "The City's payments to vendors, prime and sub tier: the spend facts. Written "
+                "once, never changed; a correction is a negative line.",
+            },
+            {
+                "name": "imports",
+                "description": "Bulk loading of payments and vendors from CSV files, with a per-row report.",
+            },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],
     )
+    app.add_middleware(KeyedImportLimit, path=f"{PREFIX}/imports", max_bytes=settings.import_keyed_max_bytes)
     # Built at start-up so that a malformed key stops the process instead of failing a request.
     app.state.tin_vault = TinVault.from_settings(settings)
     app.state.bid_sealer = Sealer.from_settings(settings)

@@ -101,6 +101,13 @@ class VendorsSettings(ServiceSettings):
         "(weekends and US/California holidays do not count).",
     )
 
+    import_keyed_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="The largest import file accepted with an `Idempotency-Key` (whose store holds the whole "
+        "body in memory); larger files are sent without one, as imports are idempotent by content.",
+    )
+
     @field_validator("bid_sealing_keys")
     @classmethod
     def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:

@@ -7,6 +7,7 @@ from services.vendors.certifications import models as certification_models
 from services.vendors.db import metadata
 from services.vendors.duplicates import models as duplicate_models
 from services.vendors.evaluation import models as evaluation_models
+from services.vendors.imports import models as import_models
 from services.vendors.payments import models as payment_models
 from services.vendors.registry import models as registry_models
 from services.vendors.solicitations import models as solicitation_models
@@ -19,6 +20,7 @@ __all__ = [
     "certification_models",
     "duplicate_models",
     "evaluation_models",
+    "import_models",
     "metadata",
     "payment_models",
     "registry_models",

@@ -10,7 +10,9 @@ from services.vendors.contracts.bids import *  # noqa: F403
 from services.vendors.contracts.certifications import *  # noqa: F403
 from services.vendors.contracts.duplicates import *  # noqa: F403
 from services.vendors.contracts.evaluation import *  # noqa: F403
+from services.vendors.contracts.imports import *  # noqa: F403
 from services.vendors.contracts.ocds import *  # noqa: F403
+from services.vendors.contracts.payments import *  # noqa: F403
 from services.vendors.contracts.registry import *  # noqa: F403
 from services.vendors.contracts.solicitations import *  # noqa: F403
 from services.vendors.contracts.tax import *  # noqa: F403
