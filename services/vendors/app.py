@@ -18,9 +18,11 @@ from services.vendors.duplicates.router import router as duplicates_router
 from services.vendors.evaluation.router import router as evaluation_router
 from services.vendors.imports.keyed import KeyedImportLimit
 from services.vendors.imports.router import router as imports_router
+from services.vendors.metrics.router import router as metrics_router
 from services.vendors.ocds.router import router as ocds_router
 from services.vendors.payments.router import router as payments_router
 from services.vendors.registry.router import router as registry_router
+from services.vendors.reports.router import router as reports_router
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations.router import router as solicitations_router
 from services.vendors.tax.router import router as tax_router
@@ -53,6 +55,8 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             ocds_router,
             payments_router,
             imports_router,
+            reports_router,
+            metrics_router,
             audit_router(audit, area="procurement"),
         ],
         idempotency_keys=idempotency_keys,
@@ -131,6 +135,16 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             {
                 "name": "imports",
                 "description": "Bulk loading of payments and vendors from CSV files, with a per-row report.",
+            },
+            {
+                "name": "reports",
+                "description": "Spend cube, diversity utilisation, competition and the vendor pool: "
+                "computed at request time from the payments, awards and registry, as JSON pages or CSV.",
+            },
+            {
+                "name": "metrics",
+                "description": "Procurement metrics as typed time series (`MetricSeries`) for other services: "
+                "spend, certified and on-contract shares, bidders.",
             },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],

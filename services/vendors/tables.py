@@ -10,6 +10,7 @@ from services.vendors.evaluation import models as evaluation_models
 from services.vendors.imports import models as import_models
 from services.vendors.payments import models as payment_models
 from services.vendors.registry import models as registry_models
+from services.vendors.reports import models as report_models
 from services.vendors.solicitations import models as solicitation_models
 from services.vendors.tax import models as tax_models
 
@@ -24,6 +25,7 @@ __all__ = [
     "metadata",
     "payment_models",
     "registry_models",
+    "report_models",
     "solicitation_models",
     "tax_models",
 ]

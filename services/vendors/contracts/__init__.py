@@ -14,5 +14,6 @@ from services.vendors.contracts.imports import *  # noqa: F403
 from services.vendors.contracts.ocds import *  # noqa: F403
 from services.vendors.contracts.payments import *  # noqa: F403
 from services.vendors.contracts.registry import *  # noqa: F403
+from services.vendors.contracts.reports import *  # noqa: F403
 from services.vendors.contracts.solicitations import *  # noqa: F403
 from services.vendors.contracts.tax import *  # noqa: F403

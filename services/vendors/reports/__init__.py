@@ -1,0 +1,1 @@
+"""Procurement reports: the spend cube, diversity utilisation, competition and the vendor pool."""
