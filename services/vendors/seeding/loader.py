@@ -40,6 +40,7 @@ from services.vendors.seeding.procurement import ProcurementGenerator
 from services.vendors.seeding.spend import PAYMENT_COLUMNS, payment_lines
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations.models import SolicitationRow, solicitation_number_sequence
+from services.vendors.tables import metadata
 
 PAYMENT_BATCH = 50_000
 LOADER_ACTOR = "scale-seeder"
@@ -113,17 +114,11 @@ async def load_scale_data(
                     "spend": str(result.spend),
                 },
             )
-        for table in (
-            "vendors",
-            "certifications",
-            "solicitations",
-            "bids",
-            "awards",
-            "contracts",
-            "payments",
-        ):
-            async with engine.connect() as connection:
-                await connection.execute(text(f"ANALYZE {SCHEMA}.{table}"))
+        # Every table, the trigger-kept spend rollups included: a planner that believes them empty
+        # sorts hundreds of thousands of rows where it should hash them.
+        async with engine.connect() as connection:
+            for table in metadata.sorted_tables:
+                await connection.execute(text(f"ANALYZE {SCHEMA}.{table.name}"))
         return SeedResult(**{**result.__dict__, "seconds": round(time.perf_counter() - began, 1)})
     finally:
         await engine.dispose()
