@@ -25,6 +25,7 @@ from gateway.proxy import UpstreamProxy, proxy_routes
 from gateway.rate_limit import ClientRateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstreams import UPSTREAMS, Upstream
+from services.common.app import freeze_startup_objects
 from services.common.auth import TokenVerifier
 from services.common.observability import Metrics, ObservabilityMiddleware, configure_logging
 from services.common.problems import UnexpectedErrorMiddleware, install_problem_handlers
@@ -51,6 +52,7 @@ def create_app(settings: GatewaySettings | None = None, upstreams: Sequence[Upst
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for proxy in proxies:
             proxy.open()
+        freeze_startup_objects()
         try:
             yield
         finally:
