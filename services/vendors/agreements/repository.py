@@ -163,14 +163,6 @@ async def subcontracts_page(
     return await pager.fetch(session, statement, [subcontracts.c.id], {"contract_id": contract_id})
 
 
-async def vendor_status(session: AsyncSession, vendor_id: uuid.UUID) -> str | None:
-    """Share-locked, so that the sub cannot be suspended while the commitment commits."""
-    status: str | None = await session.scalar(
-        select(vendors.c.status).where(vendors.c.id == vendor_id).with_for_update(read=True)
-    )
-    return status
-
-
 async def holds_certification(
     session: AsyncSession, vendor_id: uuid.UUID, day: date, certification_type: CertificationType
 ) -> bool:

@@ -45,6 +45,7 @@ from services.vendors.contracts import (
     ValueChange,
 )
 from services.vendors.db import audit
+from services.vendors.registry import repository as registry
 from services.vendors.solicitations import service as solicitations
 
 C = ContractStatus
@@ -440,7 +441,7 @@ async def _check_sub(
             "The prime does not subcontract to itself.",
             errors=[_error(["sub_vendor_id"], "is the prime vendor", "is_prime")],
         )
-    status = await repository.vendor_status(session, data.sub_vendor_id)
+    status = await registry.vendor_status(session, data.sub_vendor_id, share_lock=True)
     if status is None:
         raise ValidationFailed(
             f"No vendor has id {data.sub_vendor_id}.",

@@ -40,8 +40,8 @@ from services.vendors.contracts import (
 from services.vendors.db import audit
 from services.vendors.evaluation import service as evaluation
 from services.vendors.evaluation.service import VendorNotEligible
+from services.vendors.registry import repository as registry
 from services.vendors.settings import VendorsSettings
-from services.vendors.solicitations import repository as solicitation_repository
 from services.vendors.solicitations import service as solicitations
 
 A = AwardStatus
@@ -260,7 +260,7 @@ async def _take_effect(
             pending_protests=[str(protest["id"]) for protest in pending],
         )
     # Responsibility on the award date: the vendor must be active today, whatever it was at evaluation.
-    vendor_status = await solicitation_repository.vendor_status(session, award["vendor_id"])
+    vendor_status = await registry.vendor_status(session, award["vendor_id"], share_lock=True)
     if vendor_status != "active":
         raise VendorNotEligible(
             f"Vendor {award['vendor_id']} is `{vendor_status}` in the registry today: the award cannot take "

@@ -40,11 +40,6 @@ async def get(
     return dict(row) if row is not None else None
 
 
-async def vendor_status(session: AsyncSession, vendor_id: uuid.UUID) -> str | None:
-    status: str | None = await session.scalar(select(vendors.c.status).where(vendors.c.id == vendor_id))
-    return status
-
-
 async def agency_exists(session: AsyncSession, code: str) -> bool:
     return await session.scalar(select(agencies.c.code).where(agencies.c.code == code)) is not None
 

@@ -37,6 +37,7 @@ from services.vendors.contracts import (
     program_basis,
 )
 from services.vendors.db import audit
+from services.vendors.registry import repository as registry
 
 S = CertificationStatus
 LIFECYCLE = StateMachine(
@@ -204,7 +205,7 @@ async def transition(
 async def list_of_vendor(
     session: AsyncSession, pager: Pager, vendor_id: uuid.UUID, filters: ListFilters
 ) -> tuple[list[Certification], str | None]:
-    if await repository.vendor_status(session, vendor_id) is None:
+    if await registry.vendor_status(session, vendor_id) is None:
         raise NotFound(f"No vendor has id {vendor_id}.")
     today = city_today()
     statement = repository.select_of_vendor(vendor_id).where(*_conditions(filters, today))
@@ -274,7 +275,7 @@ def _fingerprint(filters: ListFilters) -> dict[str, Any]:
 
 
 async def _require_certifiable_vendor(session: AsyncSession, vendor_id: uuid.UUID) -> None:
-    status = await repository.vendor_status(session, vendor_id)
+    status = await registry.vendor_status(session, vendor_id)
     if status is None:
         raise NotFound(f"No vendor has id {vendor_id}.")
     if status == VendorStatus.merged:

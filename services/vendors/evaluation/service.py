@@ -33,8 +33,8 @@ from services.vendors.contracts import (
 from services.vendors.db import audit
 from services.vendors.evaluation import ranking, repository
 from services.vendors.evaluation.preferences import credited_types
+from services.vendors.registry import repository as registry
 from services.vendors.settings import VendorsSettings
-from services.vendors.solicitations import repository as solicitation_repository
 from services.vendors.solicitations import service as solicitations
 from services.vendors.solicitations.access import EVALUATE, READ, can
 
@@ -75,7 +75,7 @@ async def determine(
     if data.outcome.kind is DeterminationKind.responsibility:
         await _check_responsive(session, bid)
         # Read by the server under a share lock: the vendor cannot be suspended while this commits.
-        vendor_status = await solicitation_repository.vendor_status(session, bid["vendor_id"])
+        vendor_status = await registry.vendor_status(session, bid["vendor_id"], share_lock=True)
         if data.outcome is DeterminationOutcome.responsible and vendor_status != "active":
             raise VendorNotEligible(
                 f"Vendor {bid['vendor_id']} is `{vendor_status}` in the registry: a suspended, debarred "

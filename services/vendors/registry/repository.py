@@ -127,3 +127,15 @@ async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str | None]:
     return await pager.fetch(session, statement, [vendors.c.id], filters)
+
+
+async def vendor_status(
+    session: AsyncSession, vendor_id: uuid.UUID, *, share_lock: bool = False
+) -> str | None:
+    """A vendor's registry status, None for no such vendor. `share_lock` holds it for the transaction, so
+    that the vendor cannot be suspended while a bid or commitment that relies on its standing commits."""
+    statement = select(vendors.c.status).where(vendors.c.id == vendor_id)
+    if share_lock:
+        statement = statement.with_for_update(read=True)
+    status: str | None = await session.scalar(statement)
+    return status

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.problems import Conflict, Forbidden
-from services.vendors.solicitations import repository
+from services.vendors.registry import repository as registry
 
 
 def claimed_vendor(principal: Principal) -> uuid.UUID:
@@ -24,7 +24,7 @@ def claimed_vendor(principal: Principal) -> uuid.UUID:
 async def active_vendor(session: AsyncSession, principal: Principal) -> uuid.UUID:
     """The acting vendor, which must be registered and `active` in the registry."""
     vendor_id = claimed_vendor(principal)
-    status = await repository.vendor_status(session, vendor_id)
+    status = await registry.vendor_status(session, vendor_id, share_lock=True)
     if status is None:
         raise Forbidden(f"The token's vendor {vendor_id} is not registered with the City.")
     if status != "active":

@@ -212,10 +212,3 @@ async def questions_page(
 
 
 # Vendors, as bidders
-
-
-async def vendor_status(session: AsyncSession, vendor_id: uuid.UUID) -> str | None:
-    """The vendor's registry status, read under a share lock so that it cannot be suspended mid-bid."""
-    statement = select(vendors.c.status).where(vendors.c.id == vendor_id).with_for_update(read=True)
-    status: str | None = await session.scalar(statement)
-    return status
