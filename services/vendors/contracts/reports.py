@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from services.common.money import CENTS
 from services.common.pagination import Page
 from services.common.series import MetricUnit, SeriesPeriod
 
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 SIGNED_AMOUNT_PATTERN = r"^-?\d{1,18}\.\d{2}$"
-CENTS = Decimal("0.01")
 
 
 def _decimal_string(pattern: str, description: str, example: str) -> WithJsonSchema:

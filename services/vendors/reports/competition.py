@@ -17,7 +17,7 @@ from sqlalchemy.sql import Select
 from services.vendors.awards.models import AwardRow
 from services.vendors.bids.models import BidRow
 from services.vendors.reports.groups import group_columns
-from services.vendors.reports.spend import SpendFilters
+from services.vendors.reports.spend import SpendFilters, share
 from services.vendors.solicitations.models import SolicitationRow
 
 solicitations: Table = SolicitationRow.__table__  # type: ignore[attr-defined]
@@ -25,7 +25,6 @@ bids: Table = BidRow.__table__  # type: ignore[attr-defined]
 awards: Table = AwardRow.__table__  # type: ignore[attr-defined]
 
 CITY_TIME_ZONE = "America/Los_Angeles"
-SHARE_PLACES = 6
 AVERAGE_PLACES = 2
 
 
@@ -105,7 +104,7 @@ def statement(query: CompetitionQuery) -> tuple[Select[Any], list[ColumnElement[
             func.coalesce(func.sum(p.bidders), 0).label("bid_count"),
             func.round(func.avg(p.bidders), AVERAGE_PLACES).label("average_bidders"),
             single.label("single_bid_count"),
-            func.round(cast(single, Numeric) / func.nullif(count, 0), SHARE_PLACES).label("single_bid_rate"),
+            share(cast(single, Numeric), count).label("single_bid_rate"),
             func.count().filter(p.bidders == 0).label("no_bid_count"),
             func.count(p.days_to_award).label("awarded_count"),
             func.round(func.avg(p.days_to_award), AVERAGE_PLACES).label("average_days_to_award"),

@@ -29,12 +29,12 @@ from services.vendors.reports.spend import (
     SpendSource,
     category_code,
     choose_source,
+    share,
 )
 
 vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
 
 TAIL_HEAD_SHARE = Decimal("0.8")
-SHARE_PLACES = 6
 HHI_PLACES = 2
 
 GRAINS = {dimension: Grain(dimension.value) for dimension in SpendDimension}
@@ -154,10 +154,6 @@ def _concentration(per_vendor: Subquery, names: list[str], top_n: int) -> Subque
     )
 
 
-def _share(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.round(part / func.nullif(whole, 0), SHARE_PLACES)
-
-
 def statement(
     query: CubeQuery, source: SpendSource | None = None
 ) -> tuple[Select[Any], list[ColumnElement[Any]]]:
@@ -174,7 +170,7 @@ def statement(
         c.on_contract_amount,
         c.payment_count,
         c.vendor_count,
-        _share(c.on_contract_amount, c.amount).label("on_contract_share"),
+        share(c.on_contract_amount, c.amount).label("on_contract_share"),
         (-c.amount).label("sort_amount"),
     ]
     joined: Any = cells
@@ -187,13 +183,13 @@ def statement(
         on = and_(*[c[name] == k[name] for name in names]) if names else true()
         joined = joined.outerjoin(concentration, on)
         columns += [
-            _share(k.top_amount, k.positive_total).label("top_n_share"),
+            share(k.top_amount, k.positive_total).label("top_n_share"),
             func.round(
                 10000 * k.sum_of_squares / func.nullif(k.positive_total * k.positive_total, 0), HHI_PLACES
             ).label("hhi"),
             func.coalesce(k.tail_vendor_count, 0).label("tail_vendor_count"),
             func.coalesce(k.tail_amount, 0).label("tail_amount"),
-            _share(k.tail_amount, k.positive_total).label("tail_share"),
+            share(k.tail_amount, k.positive_total).label("tail_share"),
         ]
     cube = select(*columns).select_from(joined).subquery("cube")
     keys: list[ColumnElement[Any]] = [cube.c[name] for name in names]

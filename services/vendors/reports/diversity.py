@@ -50,7 +50,7 @@ from services.vendors.certifications.validity import certifications, valid_on
 from services.vendors.contracts import DiversityBasis, DiversityTier, SpendDimension
 from services.vendors.reports import cube
 from services.vendors.reports.groups import group_columns
-from services.vendors.reports.spend import REPORT_CURRENCY, SpendFilters, choose_source, payments
+from services.vendors.reports.spend import REPORT_CURRENCY, SpendFilters, choose_source, payments, share
 from services.vendors.solicitations.models import SolicitationRow
 
 awards: Table = AwardRow.__table__  # type: ignore[attr-defined]
@@ -60,7 +60,6 @@ solicitations: Table = SolicitationRow.__table__  # type: ignore[attr-defined]
 
 ANY = "any"
 NOT_CERTIFIED = "obe"  # Other Business Enterprise: the remainder BIP reports set against the certified
-SHARE_PLACES = 6
 DAY = Date()
 
 
@@ -299,10 +298,6 @@ def _payment_denominator(query: DiversityQuery) -> Subquery:
 # The report
 
 
-def _share(numerator: Any, denominator: Any) -> Any:
-    return func.round(numerator / func.nullif(denominator, 0), SHARE_PLACES)
-
-
 def _rows(names: list[str], by_type: Subquery, any_certified: Subquery, denominator: Subquery) -> Select[Any]:
     """Type rows where a type has dollars; an `any` row for every group with dollars at all."""
     t, a, d = by_type.c, any_certified.c, denominator.c
@@ -352,7 +347,7 @@ def statement(query: DiversityQuery) -> tuple[Select[Any], list[ColumnElement[An
         r.certification_type,
         r.numerator,
         r.denominator,
-        _share(r.numerator, r.denominator).label("share"),
+        share(r.numerator, r.denominator).label("share"),
         r.certified_vendor_count,
     ).subquery("diversity")
     return select(shaped), [*[shaped.c[n] for n in names], shaped.c.certification_type]

@@ -245,3 +245,12 @@ def choose_source(needs: Collection[Grain], filters: SpendFilters, level: int = 
 
 def category_code(source: SpendSource, level: int) -> ColumnElement[str]:
     return code_at_level(source["category_scheme"], source["category_code_stored"], level)
+
+
+# Shares (on-contract, certified, single-bid…) are decimal strings with this many places.
+SHARE_PLACES = 6
+
+
+def share(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`part ÷ whole` rounded to SHARE_PLACES; null when the whole is zero."""
+    return func.round(part / func.nullif(whole, 0), SHARE_PLACES)

@@ -17,7 +17,7 @@ from itertools import accumulate
 from typing import Any
 
 from services.common.db import new_id
-from services.common.money import Money
+from services.common.money import CENTS, Money
 from services.vendors.awards.calendar import add_business_days
 from services.vendors.bids.sealing import Sealer, receipt_hash
 from services.vendors.certifications.validity import CITY_TIME_ZONE
@@ -32,7 +32,6 @@ from services.vendors.demo import TRADES, Trade
 from services.vendors.seeding.firms import Firm, detailed_codes
 from services.vendors.seeding.plan import ScalePlan
 
-CENTS = Decimal("0.01")
 TRADE_OF_CODE: dict[str, Trade] = {code: trade for trade in TRADES for code in trade.nigp}
 GOODS = {"Office Supply", "Medical Supply", "Uniforms", "Fleet Services", "Printing"}
 SITES = (
