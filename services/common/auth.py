@@ -172,6 +172,9 @@ async def _optional_principal(
     return principal
 
 
+# What every route behind a scope documents: 401 without a valid token, 403 without the scope.
+AUTH_PROBLEMS = (Unauthorized, Forbidden)
+
 # For open-government reads: anyone may call, and a token, when sent, decides what more its holder sees.
 Viewer = Annotated[Principal | None, Depends(_optional_principal)]
 # FastAPI documents a bearer scheme as required; an empty requirement beside it marks the token optional.

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
-from services.common.auth import OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Viewer
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -16,7 +16,6 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -26,6 +25,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Writer
 from services.vendors.agreements import service
 from services.vendors.contracts import (
     Amendment,
@@ -43,13 +43,10 @@ from services.vendors.contracts import (
     SubcontractPage,
     SubcontractTransition,
 )
-from services.vendors.solicitations.access import WRITE
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter()
 
-Writer = Annotated[Principal, requires(WRITE)]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BASE = "/contracts"
 PUBLIC = " Public procurement information: no token needed."
 

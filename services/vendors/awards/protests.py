@@ -21,6 +21,7 @@ from services.common.db import new_id
 from services.common.pagination import Pager
 from services.common.problems import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.transitions import StateMachine
+from services.vendors.access import BID, EVALUATE, READ, can, require_scope
 from services.vendors.awards import repository, service
 from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
@@ -33,7 +34,6 @@ from services.vendors.contracts import (
 from services.vendors.db import audit
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import bidders
-from services.vendors.solicitations.access import BID, EVALUATE, READ, can, require_scope
 
 P = ProtestStatus
 DECISIONS = StateMachine("protest", {P.pending: {P.upheld, P.denied, P.withdrawn}})

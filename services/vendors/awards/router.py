@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
-from services.common.auth import OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
 from services.common.concurrency import set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -16,7 +16,6 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     InvalidTransition,
     NotFound,
     Unauthorized,
@@ -24,6 +23,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Bidder, Evaluator, Settings
 from services.vendors.awards import protests, service
 from services.vendors.awards.service import EvaluationIncomplete, NotTopRanked, ProtestWindowOpen
 from services.vendors.contracts import (
@@ -39,15 +39,11 @@ from services.vendors.contracts import (
     ProtestTransition,
 )
 from services.vendors.evaluation.service import VendorNotEligible
-from services.vendors.solicitations.access import BID, EVALUATE, Settings
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter()
 
-Evaluator = Annotated[Principal, requires(EVALUATE)]
-Bidder = Annotated[Principal, requires(BID)]
 AnyToken = Annotated[Principal, requires()]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 PUBLIC = " Public procurement information: no token needed."
 
 

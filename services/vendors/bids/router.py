@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.common.auth import OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -15,7 +15,6 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -25,20 +24,18 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Bidder
 from services.vendors.bids import opening, service
 from services.vendors.bids.sealing import Sealer, bid_sealer
 from services.vendors.bids.service import OutsideTenderPeriod, SealedUntilOpening
 from services.vendors.contracts import Bid, BidCreate, BidPage, Tabulation
 from services.vendors.solicitations import service as solicitations
-from services.vendors.solicitations.access import BID
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter(tags=["bids"])
 
-Bidder = Annotated[Principal, requires(BID)]
 AnyToken = Annotated[Principal, requires()]
 SealerDependency = Annotated[Sealer, Depends(bid_sealer)]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BIDS = "/solicitations/{solicitation_id}/bids"
 SUPPLIERS = "For suppliers: scope `procurement:bid` and a `vendor` claim naming an `active` vendor. "
 

@@ -25,6 +25,7 @@ from services.common.problems import (
     NotFound,
     ValidationFailed,
 )
+from services.vendors.access import BID, READ, can
 from services.vendors.bids import opening, repository
 from services.vendors.bids.sealing import Sealer, receipt_hash, receipt_timestamp
 from services.vendors.contracts import (
@@ -40,7 +41,6 @@ from services.vendors.db import audit
 from services.vendors.solicitations import bidders
 from services.vendors.solicitations import repository as solicitation_repository
 from services.vendors.solicitations import service as solicitations
-from services.vendors.solicitations.access import BID, READ, can
 
 
 class OutsideTenderPeriod(Conflict):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -16,15 +16,14 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.certifications import service
 from services.vendors.certifications.service import ListFilters
 from services.vendors.contracts import (
@@ -42,10 +41,6 @@ from services.vendors.contracts import (
 
 router = APIRouter(tags=["certifications"])
 agencies_router = APIRouter(tags=["certifying-agencies"])
-
-Reader = Annotated[Principal, requires("procurement:read")]
-Writer = Annotated[Principal, requires("procurement:write")]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 
 
 async def _filters(

@@ -7,28 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import expected_version
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.problems import (
     Conflict,
-    Forbidden,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.contracts import DuplicateCandidateList, VendorMerge, VendorMergeResult
 from services.vendors.duplicates import service
 
 router = APIRouter(tags=["duplicates"])
 
-Reader = Annotated[Principal, requires("procurement:read")]
-Writer = Annotated[Principal, requires("procurement:write")]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 

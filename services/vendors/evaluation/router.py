@@ -7,20 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS, Principal, requires
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     NotFound,
-    Unauthorized,
     UnprocessableEntity,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Evaluator, Settings
 from services.vendors.contracts import (
     Determination,
     DeterminationCreate,
@@ -32,14 +31,11 @@ from services.vendors.contracts import (
 )
 from services.vendors.evaluation import service
 from services.vendors.evaluation.service import NotUnderEvaluation, VendorNotEligible
-from services.vendors.solicitations.access import EVALUATE, Settings
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter(tags=["evaluation"])
 
-Evaluator = Annotated[Principal, requires(EVALUATE)]
 AnyToken = Annotated[Principal, requires()]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BID = "/solicitations/{solicitation_id}/bids/{bid_id}"
 STAFF = " Read with `procurement:read` or `procurement:evaluate`."
 

@@ -16,6 +16,7 @@ from services.common.auth import Principal
 from services.common.db import new_id
 from services.common.pagination import Pager
 from services.common.problems import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.vendors.access import EVALUATE, READ, can
 from services.vendors.awards import repository as award_repository
 from services.vendors.contracts import (
     CriterionKind,
@@ -36,7 +37,6 @@ from services.vendors.evaluation.preferences import credited_types
 from services.vendors.registry import repository as registry
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import service as solicitations
-from services.vendors.solicitations.access import EVALUATE, READ, can
 
 S = SolicitationStatus
 

@@ -10,19 +10,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS, Principal
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
-    Forbidden,
     NotFound,
     PayloadTooLarge,
-    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     CSV_COLUMNS,
@@ -35,14 +34,10 @@ from services.vendors.contracts import (
 from services.vendors.imports import service
 from services.vendors.imports.problems import InvalidCsv, UnsupportedMediaType
 from services.vendors.imports.upload import CsvUpload
-from services.vendors.solicitations.access import READ, WRITE
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter(tags=["imports"])
 
-Reader = Annotated[Principal, requires(READ)]
-Writer = Annotated[Principal, requires(WRITE)]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BASE = "/imports"
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
 RESPOND_ASYNC = "respond-async"

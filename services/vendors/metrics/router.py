@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.common.auth import Principal, requires
 from services.common.db import Session
 from services.common.problems import (
     Forbidden,
@@ -18,13 +17,12 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.series import MetricSeries, SeriesPeriod
+from services.vendors.access import Reader
 from services.vendors.contracts import Department, MetricCatalogue
 from services.vendors.metrics import service
 from services.vendors.metrics.catalogue import METRICS
 
 router = APIRouter(tags=["metrics"])
-
-Reader = Annotated[Principal, requires("procurement:read")]
 
 
 @router.get(

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query, Request
 from services.common.db import Session
 from services.common.pagination import PageParams
 from services.common.problems import BadRequest, NotFound, ValidationFailed, problem_responses
+from services.vendors.access import Settings
 from services.vendors.contracts import OcdsLinks, OcdsRecordPackage, OcdsReleasePackage
 from services.vendors.ocds import service
 from services.vendors.ocds.packages import EXTENSIONS, VERSION, publisher
-from services.vendors.solicitations.access import Settings
 from services.vendors.solicitations.clock import Now
 from services.vendors.solicitations.router import RFC3339
 

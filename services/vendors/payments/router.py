@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -16,24 +16,19 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     NotFound,
-    Unauthorized,
     UnprocessableEntity,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import Department, Payment, PaymentCreate, PaymentPage, PaymentTier
 from services.vendors.payments import service
-from services.vendors.solicitations.access import READ, WRITE
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter(tags=["payments"])
 
-Reader = Annotated[Principal, requires(READ)]
-Writer = Annotated[Principal, requires(WRITE)]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BASE = "/payments"
 # Payments are never changed: every one is at its first and only version.
 PAYMENT_VERSION = 1

@@ -9,23 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
-    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    Unauthorized,
     UnprocessableEntity,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.contracts import (
     CertificationType,
     Vendor,
@@ -39,10 +38,7 @@ from services.vendors.registry import service
 
 router = APIRouter(tags=["vendors"])
 
-Reader = Annotated[Principal, requires("procurement:read")]
-Writer = Annotated[Principal, requires("procurement:write")]
 VendorId = Annotated[uuid.UUID, "The vendor's id"]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 
 
 @router.post(

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.common.auth import Principal, requires
 from services.common.db import Session
 from services.common.pagination import PageParams
 from services.common.problems import (
@@ -19,6 +18,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader
 from services.vendors.contracts import (
     CommodityScheme,
     CompetitionGroup,
@@ -41,7 +41,6 @@ from services.vendors.reports.tabular import csv_openapi, csv_response
 
 router = APIRouter(tags=["reports"])
 
-Reader = Annotated[Principal, requires("procurement:read")]
 REPORT_PROBLEMS = (Unauthorized, Forbidden, BadRequest, ValidationFailed, ServiceUnavailable)
 MAX_LIST_FILTER = 100
 

@@ -16,6 +16,7 @@ from services.common.auth import Principal
 from services.common.db import new_id
 from services.common.pagination import Pager
 from services.common.problems import Conflict, NotFound
+from services.vendors.access import WRITE, can
 from services.vendors.contracts import (
     Question,
     QuestionAnswer,
@@ -26,7 +27,6 @@ from services.vendors.contracts import (
 )
 from services.vendors.db import audit
 from services.vendors.solicitations import bidders, repository, service
-from services.vendors.solicitations.access import WRITE, can
 
 S = SolicitationStatus
 

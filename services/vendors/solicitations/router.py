@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime, BeforeValidator
 
-from services.common.auth import OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -16,7 +16,6 @@ from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -26,6 +25,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Bidder, Settings, Writer
 from services.vendors.bids.sealing import Sealer, bid_sealer
 from services.vendors.contracts import (
     Addendum,
@@ -47,7 +47,6 @@ from services.vendors.contracts import (
     SolicitationUpdate,
 )
 from services.vendors.solicitations import addenda, questions, service
-from services.vendors.solicitations.access import BID, WRITE, Settings
 from services.vendors.solicitations.clock import Now
 
 router = APIRouter()
@@ -62,11 +61,8 @@ def _timestamp_text(value: object) -> object:
 
 RFC3339 = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
 
-Writer = Annotated[Principal, requires(WRITE)]
-Bidder = Annotated[Principal, requires(BID)]
 AnyToken = Annotated[Principal, requires()]
 SealerDependency = Annotated[Sealer, Depends(bid_sealer)]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 BASE = "/solicitations"
 PUBLIC = (
     " Public for published solicitations (no token needed); drafts need `procurement:read` and are "

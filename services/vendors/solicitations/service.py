@@ -21,6 +21,7 @@ from services.common.money import Money
 from services.common.pagination import Pager
 from services.common.problems import Conflict, InvalidTransition, NotFound, ValidationFailed
 from services.common.transitions import StateMachine
+from services.vendors.access import EVALUATE, READ, WRITE, can, require_scope
 from services.vendors.awards import closing
 from services.vendors.bids import opening
 from services.vendors.bids import repository as bid_repository
@@ -46,7 +47,6 @@ from services.vendors.db import audit
 from services.vendors.registry.service import parse_commodity_filter
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import repository
-from services.vendors.solicitations.access import EVALUATE, READ, WRITE, can, require_scope
 
 S = SolicitationStatus
 # Explicit moves only: `open` and `closed` follow the clock. `intent_to_award` and `awarded` follow the

@@ -7,30 +7,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from services.common.auth import Principal, requires
+from services.common.auth import AUTH_PROBLEMS, Principal, requires
 from services.common.concurrency import expected_version, set_etag
 from services.common.db import Session
 from services.common.problems import (
     BadRequest,
     Conflict,
-    Forbidden,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from services.vendors.access import Reader, Writer
 from services.vendors.contracts import TaxProfile, TaxProfilePut, TaxProfileRevealed, TaxProfileRevealRequest
 from services.vendors.tax import service
 from services.vendors.tax.vault import TinVault
 
 router = APIRouter(tags=["tax"])
 
-Reader = Annotated[Principal, requires("procurement:read")]
-Writer = Annotated[Principal, requires("procurement:write")]
 Revealer = Annotated[Principal, requires("procurement:tax_reveal")]
-AUTH_PROBLEMS = (Unauthorized, Forbidden)
 # Responses that carry a full TIN must not be kept by any cache, shared or private.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

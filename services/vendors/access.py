@@ -1,4 +1,5 @@
-"""Who may see what: public reads for published solicitations, tokens for the rest.
+"""Who may do what in procurement: the scopes, the route dependencies that require them, and checks for
+reads open to everyone.
 
 Public procurement data is readable without a token (the kernel's `Viewer`); a token, when sent,
 still decides what more its holder sees (drafts, askers' names).
@@ -10,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.common.auth import Principal
+from services.common.auth import Principal, requires
 from services.common.problems import Forbidden
 from services.vendors.settings import VendorsSettings
 
@@ -18,6 +19,12 @@ READ = "procurement:read"
 WRITE = "procurement:write"
 EVALUATE = "procurement:evaluate"
 BID = "procurement:bid"
+
+# Route parameters: `actor: Writer` admits a token holding the scope, else 401/403.
+Reader = Annotated[Principal, requires(READ)]
+Writer = Annotated[Principal, requires(WRITE)]
+Evaluator = Annotated[Principal, requires(EVALUATE)]
+Bidder = Annotated[Principal, requires(BID)]
 
 
 def can(principal: Principal | None, scope: str) -> bool:
