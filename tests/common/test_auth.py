@@ -42,19 +42,21 @@ async def test_missing_token_is_401_with_a_bearer_challenge(kernel):
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+# Each token is made when its test runs, not when the tests are collected: minted at collection, a
+# token with a minute to live has expired by the time a long suite reaches it.
 @pytest.mark.parametrize(
-    ("token", "detail"),
+    ("make_token", "detail"),
     [
-        (jwt.encode(claims(), "another-secret-" + "x" * 20, algorithm="HS256"), "not valid"),
-        (jwt.encode(claims(exp=int(time.time()) - 5), SECRET, algorithm="HS256"), "expired"),
-        (jwt.encode(claims(aud="another-platform"), SECRET, algorithm="HS256"), "not valid"),
+        (lambda: jwt.encode(claims(), "another-secret-" + "x" * 20, algorithm="HS256"), "not valid"),
+        (lambda: jwt.encode(claims(exp=int(time.time()) - 5), SECRET, algorithm="HS256"), "expired"),
+        (lambda: jwt.encode(claims(aud="another-platform"), SECRET, algorithm="HS256"), "not valid"),
         (
-            jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET, algorithm="HS256"),
+            lambda: jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET, algorithm="HS256"),
             "not valid",
         ),
-        (jwt.encode(claims(scope=["kernel:read"]), SECRET, algorithm="HS256"), "space-separated"),
-        (jwt.encode(claims(), key="", algorithm="none"), "not valid"),
-        ("not.a.jwt", "not valid"),
+        (lambda: jwt.encode(claims(scope=["kernel:read"]), SECRET, algorithm="HS256"), "space-separated"),
+        (lambda: jwt.encode(claims(), key="", algorithm="none"), "not valid"),
+        (lambda: "not.a.jwt", "not valid"),
     ],
     ids=[
         "bad-signature",
@@ -66,8 +68,8 @@ async def test_missing_token_is_401_with_a_bearer_challenge(kernel):
         "garbage",
     ],
 )
-async def test_invalid_tokens_are_401_with_invalid_token_challenge(kernel, token, detail):
-    response = await kernel.get(WHOAMI, headers=header_for(token))
+async def test_invalid_tokens_are_401_with_invalid_token_challenge(kernel, make_token, detail):
+    response = await kernel.get(WHOAMI, headers=header_for(make_token()))
     body = assert_problem(response, 401, "unauthorized")
     assert detail in body["detail"]
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
