@@ -1,4 +1,9 @@
-"""Per-client rate limiting with the `limits` library: a moving window in this process's memory.
+"""Per-client rate limiting with the `limits` library: a sliding window counter in this process's memory.
+
+The sliding window counter keeps two counters per client (this window and the last, weighted by how
+much of it still overlaps) instead of a timestamp per request, so each check costs the same whatever the
+limit, and memory stays two numbers per client. (The library's moving window also hands each expiry
+sweep to a thread, a thread hop on every request.)
 
 Each gateway replica counts on its own; behind N replicas a client may make up to N times the limit,
 which is the accepted price of keeping the gateway free of shared state.
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 
 from limits import parse
 from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,11 @@ class RateDecision:
 class ClientRateLimiter:
     def __init__(self, rate: str) -> None:
         self.item = parse(rate)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
     async def hit(self, client: str) -> RateDecision:
         allowed = await self.limiter.hit(self.item, client)
         stats = await self.limiter.get_window_stats(self.item, client)
-        # In a moving window the oldest request leaving the window frees the next slot.
+        # The time until the weighted count next drops by one, when the next slot frees.
         reset = max(1, math.ceil(stats.reset_time - time.time()))
         return RateDecision(allowed, self.item.amount, stats.remaining, reset)
