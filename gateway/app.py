@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
@@ -43,13 +43,15 @@ EXPOSED_HEADERS = [
 ]
 
 
-def create_app(settings: GatewaySettings | None = None, upstreams: Sequence[Upstream] = UPSTREAMS) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None, upstreams: Sequence[Upstream] = UPSTREAMS
+) -> Starlette:
     settings = settings or GatewaySettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     proxies = [UpstreamProxy(upstream, settings) for upstream in upstreams]
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
         for proxy in proxies:
             proxy.open()
         freeze_startup_objects()
@@ -59,13 +61,9 @@ def create_app(settings: GatewaySettings | None = None, upstreams: Sequence[Upst
             for proxy in proxies:
                 await proxy.aclose()
 
-    app = FastAPI(
-        title="CityOps gateway",
-        lifespan=lifespan,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-    )
+    # Plain Starlette: the gateway has no endpoints of its own to validate or document (its OpenAPI
+    # document is the services' merged), and every layer FastAPI adds would run on every relayed call.
+    app = Starlette(lifespan=lifespan)
     app.state.settings = settings
     app.state.proxies = proxies
     metrics = Metrics(settings.service_name)

@@ -5,27 +5,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.forwarding import CircuitOpen, TimedOut, UpstreamError
 from gateway.proxy import UpstreamProxy
-from services.common.http import CircuitOpenError
+from services.common.observability import current_request_id
 
 
 async def upstream_readiness(proxy: UpstreamProxy, seconds: float) -> str:
     """`ready`, `not_ready` (it answered, but not 200), `timeout`, `unreachable` or `circuit_open`."""
+    request_id = current_request_id()
     try:
         async with asyncio.timeout(seconds):
-            response = await proxy.client.get("/readyz")
-    except CircuitOpenError:
+            status = await proxy.client.status_of(
+                "/readyz", [("x-request-id", request_id)] if request_id else []
+            )
+    except CircuitOpen:
         return "circuit_open"
-    except (TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, TimedOut):
         return "timeout"
-    except httpx.HTTPError:
+    except UpstreamError:
         return "unreachable"
-    return "ready" if response.status_code == 200 else "not_ready"
+    return "ready" if status == 200 else "not_ready"
 
 
 def health_routes(proxies: Sequence[UpstreamProxy], readiness_timeout: float) -> list[BaseRoute]:

@@ -1,27 +1,29 @@
 """Forwarding one request to its upstream: streamed both ways, bounded in time, failures as problems.
 
 `UpstreamProxy` is a pure ASGI app mounted under an upstream's prefix. The request body is handed to
-httpx as the client's own stream and the response body is relayed chunk by chunk as it arrives, still
-encoded (`aiter_raw`), so neither direction is buffered and `Content-Encoding`/`Content-Length` stay
-true. Headers that only describe one connection (hop-by-hop) are dropped; X-Forwarded-* and the request
-id are added. When the upstream cannot be reached the client gets a 503 problem naming it, when it is
-too slow a 504, both within the configured deadline.
+the upstream client (`gateway.forwarding`) as the client's own stream and the response body is relayed
+chunk by chunk as it arrives, still encoded, so neither direction is buffered and
+`Content-Encoding`/`Content-Length` stay true. Headers that only describe one connection (hop-by-hop)
+are dropped; X-Forwarded-* and the request id are added. When the upstream cannot be reached the client
+gets a 503 problem naming it, when it is too slow a 504, both within the configured deadline.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 
-import httpx
+import aiohttp
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from gateway.forwarding import CircuitOpen, ClientBody, TimedOut, Unreachable, UpstreamClient, UpstreamError
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream
-from services.common.http import CircuitBreaker, CircuitOpenError, create_client
+from services.common.http import CircuitBreaker
 from services.common.observability import current_request_id
 from services.common.problems import (
     AppError,
@@ -47,8 +49,6 @@ _REBUILT_REQUEST_HEADERS = frozenset(
 )
 # The gateway's server writes its own Date and Server, and the request-id middleware its X-Request-ID.
 _REWRITTEN_RESPONSE_HEADERS = frozenset({b"date", b"server", b"x-request-id"})
-# httpx adds these to every request unless told otherwise; a forwarded request carries only the client's.
-_CLIENT_DEFAULT_HEADERS = ("accept", "accept-encoding", "user-agent")
 _JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 
 
@@ -66,77 +66,59 @@ class UpstreamProxy:
             failure_threshold=settings.breaker_failure_threshold,
             reset_seconds=settings.breaker_reset_seconds,
         )
-        self._client: httpx.AsyncClient | None = None
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            raise RuntimeError(f"the {self.upstream.name} upstream is used before the app started")
-        return self._client
-
-    def open(self) -> None:
-        """Creates the one pooled client for this upstream (called from the app's lifespan). Retries
-        apply to idempotent calls without a streamed body only: a stream cannot be sent twice."""
-        settings = self.settings
-        self._client = create_client(
-            settings.url_for(self.upstream),
+        self.client = UpstreamClient(
+            settings.url_for(upstream),
+            breaker=self.breaker,
             connect_timeout=settings.upstream_connect_timeout,
             read_timeout=settings.upstream_read_timeout,
             deadline_seconds=settings.upstream_deadline,
             retries=settings.upstream_retries,
             max_connections=settings.upstream_max_connections,
-            breaker=self.breaker,
         )
+
+    def open(self) -> None:
+        """Opens the upstream's connection pool (called from the app's lifespan)."""
+        self.client.open()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.client.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        outgoing = self.client.build_request(
-            request.method,
-            _target(scope),
-            headers=forwarded_request_headers(scope),
-            content=request.stream() if _has_body(scope) else None,
-        )
-        for name in _CLIENT_DEFAULT_HEADERS:
-            if name not in request.headers:
-                del outgoing.headers[name]
+        method = scope["method"]
+        body = ClientBody(Request(scope, receive).stream()) if _has_body(scope) else None
         try:
-            incoming = await self.client.send(outgoing, stream=True)
+            incoming = await self.client.send(
+                method, _target(scope), _as_text(forwarded_request_headers(scope)), body
+            )
         except ClientDisconnect:
             return  # the client left while uploading: nobody is waiting for an answer
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             await self._failure(exc)(scope, receive, send)
             return
-        except TimeoutError:
-            await self._timed_out()(scope, receive, send)
-            return
-        if _needs_problem_document(incoming, request.method):
-            await incoming.aclose()
-            await self._non_problem_error(incoming.status_code)(scope, receive, send)
+        if _needs_problem_document(incoming, method):
+            incoming.release()
+            await self._non_problem_error(incoming.status)(scope, receive, send)
             return
         await self._relay(incoming, send)
 
-    async def _relay(self, incoming: httpx.Response, send: Send) -> None:
-        """Streams the upstream's response as it arrives. Closing it in `finally` returns the
-        connection to the pool even when the client goes away mid-download."""
+    async def _relay(self, incoming: aiohttp.ClientResponse, send: Send) -> None:
+        """Streams the upstream's response as it arrives. Releasing it in `finally` returns the
+        connection to the pool once the body is read, and closes it when the client went away
+        mid-download."""
         relayed = 0
         try:
             await send(
                 {
                     "type": "http.response.start",
-                    "status": incoming.status_code,
-                    "headers": forwarded_response_headers(incoming.headers.raw),
+                    "status": incoming.status,
+                    "headers": forwarded_response_headers(incoming.raw_headers),
                 }
             )
-            async for chunk in incoming.aiter_raw():
+            async for chunk in incoming.content.iter_any():
                 relayed += len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             # The head is already sent: the only honest signal left is to end the response incomplete,
             # which the server does by closing the connection when the app returns without finishing.
             logger.warning(
@@ -144,15 +126,14 @@ class UpstreamProxy:
                 extra={"upstream": self.upstream.name, "bytes_relayed": relayed, "error": repr(exc)},
             )
         finally:
-            await incoming.aclose()
+            incoming.release()
 
-    def _failure(self, exc: httpx.HTTPError) -> Response:
+    def _failure(self, exc: UpstreamError) -> Response:
         name = self.upstream.name
-        unreachable = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, unreachable):
+        if isinstance(exc, TimedOut):
             return self._timed_out()
         logger.warning("upstream call failed", extra={"upstream": name, "error": repr(exc)})
-        if isinstance(exc, CircuitOpenError):
+        if isinstance(exc, CircuitOpen):
             return _problem(
                 ServiceUnavailable(
                     f"The {name} service failed repeatedly; calls to it are paused. Try again later.",
@@ -160,7 +141,7 @@ class UpstreamProxy:
                     headers={"Retry-After": str(self.breaker.retry_after())},
                 )
             )
-        if isinstance(exc, unreachable):
+        if isinstance(exc, Unreachable):
             retry_after = self.breaker.retry_after() if self.breaker.is_open else 1
             return _problem(
                 ServiceUnavailable(
@@ -197,7 +178,7 @@ class UpstreamProxy:
 
 
 class _ProxyRoute(Route):
-    """Records itself as the matched route, which FastAPI's router leaves unset for plain Starlette
+    """Records itself as the matched route, which the router leaves unset for plain Starlette
     routes, so that metrics label forwarded calls by template (`/v1/procurement/{path:path}`)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -240,7 +221,7 @@ def _has_body(scope: Scope) -> bool:
     return False
 
 
-def _connection_tokens(headers: Headers) -> set[bytes]:
+def _connection_tokens(headers: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
     """Headers named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1)."""
     return {
         token.strip().lower()
@@ -251,7 +232,7 @@ def _connection_tokens(headers: Headers) -> set[bytes]:
     }
 
 
-def _end_to_end(headers: Headers, also_drop: frozenset[bytes]) -> Headers:
+def _end_to_end(headers: Sequence[tuple[bytes, bytes]], also_drop: frozenset[bytes]) -> Headers:
     """The headers meant for the other end, names lowercased as ASGI has them."""
     dropped = HOP_BY_HOP | also_drop | _connection_tokens(headers)
     return [
@@ -285,12 +266,16 @@ def forwarded_request_headers(scope: Scope) -> Headers:
     return headers
 
 
-def forwarded_response_headers(headers: Headers) -> Headers:
+def _as_text(headers: Headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+def forwarded_response_headers(headers: Sequence[tuple[bytes, bytes]]) -> Headers:
     return _end_to_end(headers, _REWRITTEN_RESPONSE_HEADERS)
 
 
-def _needs_problem_document(response: httpx.Response, method: str) -> bool:
-    if response.status_code < 400 or method == "HEAD":
+def _needs_problem_document(response: aiohttp.ClientResponse, method: str) -> bool:
+    if response.status < 400 or method == "HEAD":
         return False
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return media_type not in _JSON_MEDIA_TYPES

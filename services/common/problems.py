@@ -12,10 +12,11 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -279,7 +280,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: Starlette) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -36,6 +36,7 @@ class EchoUpstream:
 
     def __init__(self) -> None:
         self.completed = 0
+        self.flaky_calls: dict[str, int] = {}
         self.release_gate = threading.Event()
         self.app = Starlette(
             routes=[
@@ -45,6 +46,9 @@ class EchoUpstream:
                 Route(f"{self.prefix}/plain-error", self.plain_error),
                 Route(f"{self.prefix}/hop-headers", self.hop_headers),
                 Route(f"{self.prefix}/broken-stream", self.broken_stream),
+                Route(f"{self.prefix}/redirect", self.redirect),
+                Route(f"{self.prefix}/cookie", self.cookie),
+                Route(self.prefix + "/flaky/{key}", self.flaky, methods=["GET", "POST"]),
                 Route(self.prefix + "/{path:path}", self.echo, methods=ALL_METHODS),
             ]
         )
@@ -98,6 +102,27 @@ class EchoUpstream:
             raise RuntimeError("the upstream died mid-response")
 
         return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    async def redirect(self, _: Request) -> Response:
+        return Response(status_code=307, headers={"Location": f"{self.prefix}/elsewhere"})
+
+    async def cookie(self, _: Request) -> Response:
+        response = PlainTextResponse("ok")
+        response.set_cookie("upstream_session", "meant-for-one-client-only")
+        return response
+
+    async def flaky(self, request: Request) -> Response:
+        """Unavailable on the first call for each key, fine from the second: counts the calls."""
+        key = request.path_params["key"]
+        self.flaky_calls[key] = self.flaky_calls.get(key, 0) + 1
+        await request.body()
+        if self.flaky_calls[key] == 1:
+            return JSONResponse(
+                {"type": "urn:cityops:problem:service-unavailable", "title": "Busy", "status": 503},
+                status_code=503,
+                media_type="application/problem+json",
+            )
+        return JSONResponse({"calls": self.flaky_calls[key]})
 
     async def plain_error(self, _: Request) -> Response:
         return PlainTextResponse("Traceback (most recent call last): secret internals", status_code=500)

@@ -202,3 +202,36 @@ async def test_a_request_without_a_token_is_forwarded_and_the_service_decides(
     document = problem(response, 401)
     assert "upstream" not in document  # the service's own answer, not the gateway's
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_redirects_reach_the_client_unfollowed(gateway: httpx.AsyncClient):
+    response = await gateway.get("/v1/echo/redirect")
+
+    assert response.status_code == 307
+    assert response.headers["location"] == "/v1/echo/elsewhere"
+
+
+async def test_cookies_an_upstream_sets_go_to_that_client_only(gateway: httpx.AsyncClient, gateway_url: str):
+    first = await gateway.get("/v1/echo/cookie")
+    assert "upstream_session=meant-for-one-client-only" in first.headers["set-cookie"]
+
+    # Another client, with no cookie of its own: the gateway must not have kept the upstream's.
+    async with httpx.AsyncClient(base_url=gateway_url) as another_client:
+        second = await another_client.get("/v1/echo/anything")
+    received = {name for name, _ in second.json()["headers"]}
+    assert "cookie" not in received
+
+
+async def test_an_idempotent_call_is_sent_again_after_a_503(gateway: httpx.AsyncClient, echo):
+    response = await gateway.get("/v1/echo/flaky/get-once")
+
+    assert response.status_code == 200
+    assert response.json() == {"calls": 2}
+    assert echo.flaky_calls["get-once"] == 2
+
+
+async def test_a_call_with_a_body_is_never_sent_twice(gateway: httpx.AsyncClient, echo):
+    response = await gateway.post("/v1/echo/flaky/post-once", json={"amount": "10.00"})
+
+    problem(response, 503)
+    assert echo.flaky_calls["post-once"] == 1
