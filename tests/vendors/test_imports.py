@@ -531,6 +531,34 @@ async def test_respond_async_answers_202_and_the_import_completes(committed_data
         assert_problem(broken, 422, "invalid-csv")
 
 
+async def test_the_same_file_imported_twice_at_once_is_loaded_once(committed_database, auth):
+    """Payment merges take turns: the second sees the first's lines as already present, none fails."""
+    app = create_app(VendorsSettings(database_url=committed_database, jwt_secret=JWT_SECRET, log_json=False))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://vendors.test") as client,
+    ):
+        await register(client, auth, "Twice Told Paving Company", [("CA-SOS", "C7654321")])
+        body = csv_file(
+            PAYMENT_HEADER,
+            *(
+                f"AP-TWICE-{n},CA-SOS,C7654321,,,,,,,DOT,nigp,745-00,{n}.00,,2026-02-01"
+                for n in range(1, 301)
+            ),
+        )
+        first, second = await asyncio.gather(upload(client, auth, body), upload(client, auth, body))
+        reports = sorted(
+            (response.json() for response in (first, second)), key=lambda report: -report["loaded"]
+        )
+        assert [response.status_code for response in (first, second)] == [201, 201]
+        assert [(r["loaded"], r["already_present"], r["failed"]) for r in reports] == [
+            (300, 0, 0),
+            (0, 300, 0),
+        ]
+        loaded = await payments_of(client, auth, department="DOT")
+        assert len({payment["external_ref"] for payment in loaded}) == len(loaded) == 300
+
+
 async def test_a_keyed_import_past_its_bound_is_refused_before_it_is_read(committed_database, auth):
     """The idempotency store would hold a keyed body whole: past the bound, the key is refused, not the file."""
     settings = VendorsSettings(

@@ -8,6 +8,13 @@ it one INSERT writes the error report, one INSERT the new payments, one SELECT t
 
 A row already loaded (same `external_ref`, same values) is counted and left alone; the same
 `external_ref` with other values is an error, because a payment is never changed.
+
+Payment merges run one at a time (an advisory lock, held from the check against `payments` to the
+commit), so a file checked after another sees all of that one's lines as already present. The insert
+can then be a plain one: `ON CONFLICT DO NOTHING` would cost a speculative insertion per line, which
+made writing a million lines take 24 s instead of 14 (without the rollup triggers). A line that some
+other writer (the payments API) adds in between still meets the unique key: the import fails whole,
+and a second run counts that line as already present.
 """
 
 # ruff: noqa: S608 -- the SQL here is assembled from this module's own constants (table names, documented
@@ -21,6 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.reference import DEPARTMENTS, FISCAL_YEAR_END_MONTH
@@ -30,9 +38,11 @@ from services.vendors.contracts import (
     PAYMENT_CURRENCY,
     SIGNED_AMOUNT_PATTERN,
 )
-from services.vendors.imports import matching
+from services.vendors.imports import matching, repository
 from services.vendors.imports.loading import UUID_V7, Outcome
+from services.vendors.imports.problems import LoadedMeanwhile
 from services.vendors.imports.staging import STAGE
+from services.vendors.payments.repository import EXTERNAL_REF_CONSTRAINT
 
 CHECKED = "import_payments_checked"
 DATES = "import_payment_dates"
@@ -387,13 +397,11 @@ SELECT {UUID_V7}, r.vendor_id, {_PRIME_OF_LINE}, r.contract_id, r.department, r.
   r.category_code, r.amount, r.currency, r.paid_date, r.fiscal_year, r.tier, r.external_ref, :import_id, :now
 FROM {CHECKED} AS r WHERE r.valid AND r.existing_id IS NULL
 ORDER BY r.line
-ON CONFLICT (external_ref) DO NOTHING
 """
 
 _COUNTS = f"""
 SELECT count(*) FILTER (WHERE NOT valid OR changed) AS failed,
        count(*) FILTER (WHERE valid AND existing_id IS NOT NULL AND NOT changed) AS present,
-       count(*) FILTER (WHERE valid AND existing_id IS NULL) AS new,
        count(*) FILTER (WHERE valid AND NOT changed AND matched_by = 'identifier') AS by_identifier,
        count(*) FILTER (WHERE valid AND NOT changed AND matched_by = 'name') AS by_name
 FROM {CHECKED}
@@ -421,11 +429,20 @@ async def merge(session: AsyncSession, import_id: uuid.UUID, today: date, now: d
     ):
         await session.execute(text(values))
         await session.execute(text(f"ANALYZE {table}"))
+    await repository.hold_payment_merge_lock(session)
     await session.execute(text(_CHECKED), {"today": today})
     await session.execute(text(f"ANALYZE {CHECKED}"))
     errors = await session.execute(text(_errors_insert()), {"import_id": import_id, "today": today})
     counts: Any = (await session.execute(text(_COUNTS))).one()
-    inserted = await session.execute(text(_PAYMENTS_INSERT), {"import_id": import_id, "now": now})
+    try:
+        inserted = await session.execute(text(_PAYMENTS_INSERT), {"import_id": import_id, "now": now})
+    except IntegrityError as exc:
+        if EXTERNAL_REF_CONSTRAINT not in str(exc.orig):
+            raise
+        raise LoadedMeanwhile(
+            "Another request recorded a payment with one of this file's external_refs while the import ran; "
+            "nothing of the file was loaded. Import it again: that line then counts as already present."
+        ) from None
     loaded = _rowcount(inserted)
     lookups = (
         CLEANED,
@@ -441,8 +458,7 @@ async def merge(session: AsyncSession, import_id: uuid.UUID, today: date, now: d
         await session.execute(text(f"DROP TABLE {table}"))
     return Outcome(
         loaded=loaded,
-        # A line another import loaded meanwhile (ON CONFLICT DO NOTHING) is already present too.
-        already_present=counts.present + (counts.new - loaded),
+        already_present=counts.present,
         failed=counts.failed,
         error_count=_rowcount(errors),
         matched_by_identifier=counts.by_identifier,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from services.common.problems import AppError, UnprocessableEntity
+from services.common.problems import AppError, Conflict, UnprocessableEntity
 
 
 class InvalidCsv(UnprocessableEntity):
@@ -19,3 +19,10 @@ class UnsupportedMediaType(AppError):
     status: ClassVar[int] = 415
     slug: ClassVar[str] = "unsupported-media-type"
     title: ClassVar[str] = "Unsupported media type"
+
+
+class LoadedMeanwhile(Conflict):
+    """A line of the file was recorded by another request (the payments API) while the import ran."""
+
+    slug: ClassVar[str] = "loaded-meanwhile"
+    title: ClassVar[str] = "A line of the file was recorded by another request meanwhile"

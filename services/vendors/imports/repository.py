@@ -34,6 +34,9 @@ import_errors: Table = ImportErrorRow.__table__  # type: ignore[attr-defined]
 
 # The advisory lock namespace (first key) of import workers; the second key is derived from the id.
 WORKER_LOCK = 28_003
+# Held from checking a payment file's lines against `payments` until its transaction ends: payment merges
+# run one at a time, so each sees every line the one before it loaded (see payment_rows.merge).
+PAYMENT_MERGE_LOCK = (28_004, 0)
 INTERRUPTED = (
     "The import was interrupted before it finished (the service stopped); nothing of it was loaded. "
     "Import the file again: rows already loaded are recognised, so repeating an import is safe."
@@ -67,6 +70,13 @@ async def hold_worker_lock(session: AsyncSession, import_id: uuid.UUID) -> None:
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:namespace, hashtext(CAST(:import_id AS text)) & 2147483647)"),
         {"namespace": WORKER_LOCK, "import_id": str(import_id)},
+    )
+
+
+async def hold_payment_merge_lock(session: AsyncSession) -> None:
+    namespace, key = PAYMENT_MERGE_LOCK
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": key}
     )
 
 

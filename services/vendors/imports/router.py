@@ -32,7 +32,7 @@ from services.vendors.contracts import (
     ImportRowErrorPage,
 )
 from services.vendors.imports import service
-from services.vendors.imports.problems import InvalidCsv, UnsupportedMediaType
+from services.vendors.imports.problems import InvalidCsv, LoadedMeanwhile, UnsupportedMediaType
 from services.vendors.imports.upload import CsvUpload
 from services.vendors.solicitations.clock import Now
 
@@ -122,7 +122,12 @@ def _wants_async(prefer: str | None) -> bool:
             "model": ImportReport,
         },
         **problem_responses(
-            *AUTH_PROBLEMS, PayloadTooLarge, UnsupportedMediaType, InvalidCsv, ValidationFailed
+            *AUTH_PROBLEMS,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            InvalidCsv,
+            LoadedMeanwhile,
+            ValidationFailed,
         ),
     },
 )
