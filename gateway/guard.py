@@ -30,7 +30,7 @@ class EdgeGuardMiddleware:
         if scope["type"] != "http" or scope["path"] in UNCHECKED_PATHS:
             await self.app(scope, receive, send)
             return
-        principal, refusal = self._authenticate(scope)
+        principal, refusal = await self._authenticate(scope)
         decision = await self.limiter.hit(_client_key(scope, principal))
         if not decision.allowed:
             refusal = TooManyRequests(
@@ -49,7 +49,7 @@ class EdgeGuardMiddleware:
 
         await self.app(scope, receive, send_with_rate_headers)
 
-    def _authenticate(self, scope: Scope) -> tuple[Principal | None, AppError | None]:
+    async def _authenticate(self, scope: Scope) -> tuple[Principal | None, AppError | None]:
         if not scope["path"].startswith(API_PREFIX):
             return None, None
         authorization = Headers(scope=scope).get("authorization")
@@ -62,7 +62,7 @@ class EdgeGuardMiddleware:
                 headers={"WWW-Authenticate": 'Bearer realm="cityops"'},
             )
         try:
-            return self.verifier.verify(token.strip()), None
+            return await self.verifier.verify(token.strip()), None
         except Unauthorized as refusal:
             return None, refusal
 

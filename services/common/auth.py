@@ -8,6 +8,7 @@ for). Every service validates for itself; the gateway validates too.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
@@ -45,32 +46,49 @@ class TokenVerifier:
     A client sends the same token on every call until it expires, so each verified token is kept
     (bounded, least recently used out first) with its expiry, checked again on every hit: the signature
     is verified once per token, not once per request.
+
+    With a JWKS, a token signed by a key not yet seen makes PyJWT fetch the provider's key set over
+    blocking HTTP; that verification runs in a worker thread, so the event loop serves other requests
+    meanwhile. The cache is only touched on the event loop's thread.
     """
 
     CACHE_SIZE = 4096
+    JWKS_TIMEOUT_SECONDS = 5
 
     def __init__(self, settings: PlatformSettings) -> None:
         self.audience = settings.jwt_audience
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self._jwks = (
-            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=self.JWKS_TIMEOUT_SECONDS)
+            if settings.jwt_jwks_url
+            else None
         )
         if self._secret is None and self._jwks is None:
             raise RuntimeError("Set CITYOPS_JWT_SECRET (development) or CITYOPS_JWT_JWKS_URL (production).")
 
-    def verify(self, token: str) -> Principal:
-        cached = self._verified.get(token)
-        if cached is not None:
-            principal, expires_at = cached
-            if time.time() < expires_at:
-                self._verified.move_to_end(token)
-                return principal
-            del self._verified[token]
-        principal, expires_at = self._verify_signed(token)
+    async def verify(self, token: str) -> Principal:
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
+        if self._jwks is None:
+            principal, expires_at = self._verify_signed(token)
+        else:
+            principal, expires_at = await asyncio.to_thread(self._verify_signed, token)
         self._verified[token] = (principal, expires_at)
         if len(self._verified) > self.CACHE_SIZE:
             self._verified.popitem(last=False)
+        return principal
+
+    def _remembered(self, token: str) -> Principal | None:
+        cached = self._verified.get(token)
+        if cached is None:
+            return None
+        principal, expires_at = cached
+        if time.time() >= expires_at:
+            del self._verified[token]
+            return None
+        self._verified.move_to_end(token)
         return principal
 
     def _verify_signed(self, token: str) -> tuple[Principal, float]:
@@ -147,7 +165,7 @@ def _principal_dependency(scopes: tuple[str, ...]) -> Callable[..., Coroutine[An
                 "Send `Authorization: Bearer <token>`.",
                 headers={"WWW-Authenticate": 'Bearer realm="cityops"'},
             )
-        principal: Principal = request.app.state.token_verifier.verify(credentials.credentials)
+        principal: Principal = await request.app.state.token_verifier.verify(credentials.credentials)
         missing = [scope for scope in scopes if scope not in principal.scopes]
         if missing:
             raise Forbidden(
@@ -168,7 +186,7 @@ async def _optional_principal(
     """None without a token; a token that is sent must still be valid (401 otherwise)."""
     if credentials is None:
         return None
-    principal: Principal = request.app.state.token_verifier.verify(credentials.credentials)
+    principal: Principal = await request.app.state.token_verifier.verify(credentials.credentials)
     return principal
 
 

@@ -3,6 +3,8 @@ WWW-Authenticate; shared-secret tokens in development, JWKS-verified RSA tokens 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Iterator
 
@@ -147,12 +149,33 @@ async def test_jwks_and_shared_secret_together_accept_both(make_kernel_app, iden
         assert (await client.get(WHOAMI, headers=bearer("kernel:read"))).status_code == 200
 
 
+async def test_while_a_key_set_is_fetched_other_requests_are_served(make_kernel_app):
+    """A token from a key not seen yet makes the service fetch the JWKS; the event loop is not held."""
+    provider = IdentityProvider("rotated-key")
+    served = threading.Event()
+
+    async def slow_jwks(_):
+        await asyncio.sleep(1.0)
+        served.set()
+        return JSONResponse({"keys": [provider.jwk()]})
+
+    with serve(Starlette(routes=[Route("/jwks.json", slow_jwks)])) as base_url:
+        app = await make_kernel_app(jwt_jwks_url=f"{base_url}/jwks.json")
+        async with client_for(app) as client:
+            fetching = asyncio.create_task(client.get(WHOAMI, headers=header_for(provider.token())))
+            await asyncio.sleep(0.2)  # the first request now waits for the key set
+            meanwhile = await client.get(WHOAMI, headers=bearer("kernel:read"))
+            assert meanwhile.status_code == 200
+            assert not served.is_set()
+            assert (await fetching).status_code == 200
+
+
 async def test_a_service_without_any_key_refuses_to_start(make_kernel_app):
     with pytest.raises(RuntimeError, match="CITYOPS_JWT_SECRET"):
         await make_kernel_app(jwt_secret=None, jwt_jwks_url=None)
 
 
-def test_a_remembered_token_still_expires():
+async def test_a_remembered_token_still_expires():
     """Verified tokens are cached per process; the cache must not outlive the token's `exp`."""
     from services.common.auth import TokenVerifier, mint_token
     from services.common.problems import Unauthorized
@@ -160,10 +183,10 @@ def test_a_remembered_token_still_expires():
 
     verifier = TokenVerifier(PlatformSettings(jwt_secret=SECRET))
     token = mint_token(SECRET, sub="clerk", scopes="procurement:read", ttl_seconds=2)
-    assert verifier.verify(token).sub == "clerk"
-    assert verifier.verify(token).sub == "clerk"  # served from the cache
+    assert (await verifier.verify(token)).sub == "clerk"
+    assert (await verifier.verify(token)).sub == "clerk"  # served from the cache
 
     expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
-    time.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.05)
     with pytest.raises(Unauthorized):
-        verifier.verify(token)
+        await verifier.verify(token)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -55,7 +56,7 @@ def test_token_carries_the_requested_claims_signed_with_the_configured_secret(tm
     assert claims["aud"] == "cityops"
     assert abs(claims["exp"] - (time.time() + 600)) < 30
 
-    principal = TokenVerifier(PlatformSettings(jwt_secret=SECRET)).verify(token)
+    principal = asyncio.run(TokenVerifier(PlatformSettings(jwt_secret=SECRET)).verify(token))
     assert principal.sub == "me"
     assert principal.has("procurement:read", "procurement:write")
     assert principal.dept == "GSD"
