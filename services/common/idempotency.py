@@ -5,6 +5,11 @@ replayed to every retry carrying the same key and the same body. The same key wi
 a retry while the first is still running is 409. A request that fails (4xx/5xx) leaves nothing behind,
 so a corrected retry may reuse the key. Keys are scoped to the caller (the token's subject) and the path.
 
+A running request holds its key on a lease (`in_flight_lease`, minutes), not for the key's lifetime: if
+the process dies mid-request, nothing releases the key, and the lease bounds how long retries are told
+409 before one may run it again. The lease is longer than any keyed request can take (keyed bodies are
+bounded, and so are the services' deadlines); the 24-hour lifetime starts when the response is stored.
+
 This is pure ASGI middleware: it must see the raw body and the complete response, and it keeps the
 stored response in the service's own schema (`idempotency_keys`, created by `idempotency_table`).
 """
@@ -39,6 +44,7 @@ from services.common.problems import AppError, Conflict, UnprocessableEntity, pr
 
 HEADER = b"idempotency-key"
 REPLAYED_HEADER = b"idempotent-replayed"
+IN_FLIGHT_LEASE = timedelta(minutes=5)
 # Headers of the first response worth replaying; hop-by-hop and per-request ones are not.
 _REPLAYED_HEADERS = {b"content-type", b"location", b"etag"}
 
@@ -89,12 +95,20 @@ def _caller(scope: Scope) -> str:
 
 class IdempotencyMiddleware:
     def __init__(
-        self, app: ASGIApp, *, engine: AsyncEngine, table: Table, ttl: timedelta, hash_key: str
+        self,
+        app: ASGIApp,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        ttl: timedelta,
+        hash_key: str,
+        in_flight_lease: timedelta = IN_FLIGHT_LEASE,
     ) -> None:
         self.app = app
         self.engine = engine
         self.table = table
         self.ttl = ttl
+        self.in_flight_lease = in_flight_lease
         # Keyed, so that a reader of the table cannot confirm guesses of a body (a sealed bid's price).
         self.hash_key = hash_key.encode()
 
@@ -142,7 +156,7 @@ class IdempotencyMiddleware:
             await connection.execute(delete(t).where(*match, t.c.expires_at < func.now()))
             inserted = await connection.execute(
                 insert(t)
-                .values(**identity, request_hash=request_hash, expires_at=func.now() + self.ttl)
+                .values(**identity, request_hash=request_hash, expires_at=func.now() + self.in_flight_lease)
                 .on_conflict_do_nothing()
                 .returning(t.c.key)
             )
@@ -184,7 +198,12 @@ class IdempotencyMiddleware:
             await connection.execute(
                 update(t)
                 .where(*[t.c[name] == value for name, value in identity.items()])
-                .values(status_code=status, response_headers=kept, response_body=body)
+                .values(
+                    status_code=status,
+                    response_headers=kept,
+                    response_body=body,
+                    expires_at=func.now() + self.ttl,
+                )
             )
 
     async def _release(self, identity: dict[str, str]) -> None:

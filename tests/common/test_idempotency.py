@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+
+from services.common.idempotency import IN_FLIGHT_LEASE
 
 from .conftest import SECRET, bearer
 from .kernel_app import PREFIX, create_kernel_app, idempotency_keys, items, kernel_settings
@@ -89,6 +94,60 @@ async def _until_claimed(engine, key: str) -> None:
                 return
         await asyncio.sleep(0.01)
     pytest.fail("the first request never claimed its key")
+
+
+async def test_a_key_left_in_flight_by_a_dead_process_frees_after_its_lease(
+    kernel, kernel_app, kernel_schema
+):
+    """A process that dies mid-request never releases its key: the lease, not the 24 hours, bounds the 409s."""
+    tag, key = new_tag(), str(uuid.uuid4())
+    raw = json.dumps({"tag": tag, "name": "orphaned"}).encode()
+    signing_key = kernel_app.state.settings.signing_key.encode()
+    async with kernel_schema.begin() as connection:
+        # What a claim leaves behind when its process is killed before answering.
+        await connection.execute(
+            insert(idempotency_keys).values(
+                principal="tester",
+                key=key,
+                method="POST",
+                path=f"{PREFIX}/items",
+                request_hash=hmac.new(signing_key, raw, hashlib.sha256).hexdigest(),
+                expires_at=func.now() + IN_FLIGHT_LEASE,
+            )
+        )
+
+    async def send() -> httpx.Response:
+        headers = {**bearer(), "Idempotency-Key": key, "Content-Type": "application/json"}
+        return await kernel.post(f"{PREFIX}/items", content=raw, headers=headers)
+
+    assert_problem(await send(), 409, "conflict")
+    async with kernel_schema.begin() as connection:  # the lease runs out
+        await connection.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == key)
+            .values(expires_at=func.now() - func.make_interval(0, 0, 0, 0, 0, 1))
+        )
+    retry = await send()
+    assert retry.status_code == 201, retry.text
+    assert await count_items(kernel_schema, tag) == 1
+
+
+async def test_a_running_request_holds_its_key_for_the_lease_only(kernel, kernel_app, kernel_schema):
+    tag, key = new_tag(), str(uuid.uuid4())
+    kernel_app.state.hold = asyncio.Event()
+    first = asyncio.create_task(create(kernel, {"tag": tag, "name": "slow"}, key))
+    try:
+        await _until_claimed(kernel_schema, key)
+        async with kernel_schema.connect() as connection:
+            held_for = await connection.scalar(
+                select(idempotency_keys.c.expires_at - idempotency_keys.c.created_at).where(
+                    idempotency_keys.c.key == key
+                )
+            )
+        assert held_for.total_seconds() == pytest.approx(IN_FLIGHT_LEASE.total_seconds(), abs=5)
+    finally:
+        kernel_app.state.hold.set()
+    assert (await first).status_code == 201
 
 
 async def test_failed_first_request_leaves_nothing_so_a_retry_runs(kernel, kernel_app, kernel_schema):
