@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.db import Session
 from services.common.pagination import PageParams
@@ -31,8 +31,12 @@ PUBLIC = " Public: no token needed. Drafts never appear."
     "payment, end of the tender), oldest first, keyset-paged; `links.next` is the next page. "
     "`since` keeps the releases dated after that instant, for incremental harvesting. Before the "
     "public opening a release holds no price, no bidder, and a bid count only when the solicitation "
-    "discloses it." + PUBLIC,
-    responses=problem_responses(BadRequest, ValidationFailed),
+    "discloses it. When no release matches (nothing published yet, or nothing after `since`) the answer "
+    "is 204 with no body: an OCDS package holds at least one release." + PUBLIC,
+    responses={
+        204: {"description": "No release matches: nothing published yet, or nothing after `since`."},
+        **problem_responses(BadRequest, ValidationFailed),
+    },
 )
 async def ocds_list_releases(
     request: Request,
@@ -43,8 +47,10 @@ async def ocds_list_releases(
     since: Annotated[
         RFC3339 | None, Query(description="Only releases dated after this instant (RFC 3339 with offset).")
     ] = None,
-) -> OcdsReleasePackage:
+) -> OcdsReleasePackage | Response:
     releases, token = await service.releases_page(session, pager, since)
+    if not releases:
+        return Response(status_code=204)
     next_page = str(request.url.include_query_params(page_token=token)) if token else None
     return OcdsReleasePackage(
         uri=str(request.url),
