@@ -48,7 +48,18 @@ OPERATIONS = {"one": "GET one vendor", "page": "GET page 1 (50)", "deep": "GET d
 GATEWAY_RATE_LIMIT = "1000000/second"
 PROFILE_RATE = 250  # py-spy samples per second
 PARTS = ("reads", "imports")
-PACKAGES = ("fastapi", "starlette", "pydantic", "sqlalchemy", "sqlmodel", "asyncpg", "uvicorn", "uvloop")
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "sqlalchemy",
+    "sqlmodel",
+    "asyncpg",
+    "uvicorn",
+    "uvloop",
+    "aiohttp",
+    "limits",
+)
 
 
 @dataclass(frozen=True)
