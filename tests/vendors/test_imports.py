@@ -493,70 +493,64 @@ def committed_database(server_url):
         yield url
 
 
-async def test_respond_async_answers_202_and_the_import_completes(committed_database, auth):
+@pytest.fixture
+async def committed_client(committed_database):
+    """The service on the committed database, as a client: each request commits for real."""
     app = create_app(VendorsSettings(database_url=committed_database, jwt_secret=JWT_SECRET, log_json=False))
     async with (
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://vendors.test") as client,
     ):
-        await register(client, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
-        body = csv_file(
-            PAYMENT_HEADER,
-            *(f"AP-{n},CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,{n}.00,,2026-01-01" for n in range(1, 501)),
-            ",CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,1.00,,2026-01-01",
-        )
-        response = await upload(
-            client, auth, body, headers={"Prefer": "respond-async"}, filename="fy2026.csv"
-        )
-        assert response.status_code == 202, response.text
-        assert response.headers["preference-applied"] == "respond-async"
-        started = response.json()
-        assert response.headers["location"] == f"{IMPORTS}/{started['id']}"
-        assert (started["status"], started["rows"], started["file"]["name"]) == (
-            "processing",
-            501,
-            "fy2026.csv",
-        )
-        for _ in range(200):
-            report = (await client.get(response.headers["location"], headers=auth(READ))).json()
-            if report["status"] != "processing":
-                break
-            await asyncio.sleep(0.05)
-        assert report["status"] == "completed", report
-        assert (report["loaded"], report["failed"], report["errors"][0]["line"]) == (500, 1, 502)
-
-        broken = await upload(
-            client, auth, b"external_ref,vendor_name\n", headers={"Prefer": "respond-async"}
-        )
-        assert_problem(broken, 422, "invalid-csv")
+        yield client
 
 
-async def test_the_same_file_imported_twice_at_once_is_loaded_once(committed_database, auth):
+async def test_respond_async_answers_202_and_the_import_completes(committed_client, auth):
+    client = committed_client
+    await register(client, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
+    body = csv_file(
+        PAYMENT_HEADER,
+        *(f"AP-{n},CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,{n}.00,,2026-01-01" for n in range(1, 501)),
+        ",CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,1.00,,2026-01-01",
+    )
+    response = await upload(client, auth, body, headers={"Prefer": "respond-async"}, filename="fy2026.csv")
+    assert response.status_code == 202, response.text
+    assert response.headers["preference-applied"] == "respond-async"
+    started = response.json()
+    assert response.headers["location"] == f"{IMPORTS}/{started['id']}"
+    assert (started["status"], started["rows"], started["file"]["name"]) == (
+        "processing",
+        501,
+        "fy2026.csv",
+    )
+    for _ in range(200):
+        report = (await client.get(response.headers["location"], headers=auth(READ))).json()
+        if report["status"] != "processing":
+            break
+        await asyncio.sleep(0.05)
+    assert report["status"] == "completed", report
+    assert (report["loaded"], report["failed"], report["errors"][0]["line"]) == (500, 1, 502)
+
+    broken = await upload(client, auth, b"external_ref,vendor_name\n", headers={"Prefer": "respond-async"})
+    assert_problem(broken, 422, "invalid-csv")
+
+
+async def test_the_same_file_imported_twice_at_once_is_loaded_once(committed_client, auth):
     """Payment merges take turns: the second sees the first's lines as already present, none fails."""
-    app = create_app(VendorsSettings(database_url=committed_database, jwt_secret=JWT_SECRET, log_json=False))
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://vendors.test") as client,
-    ):
-        await register(client, auth, "Twice Told Paving Company", [("CA-SOS", "C7654321")])
-        body = csv_file(
-            PAYMENT_HEADER,
-            *(
-                f"AP-TWICE-{n},CA-SOS,C7654321,,,,,,,DOT,nigp,745-00,{n}.00,,2026-02-01"
-                for n in range(1, 301)
-            ),
-        )
-        first, second = await asyncio.gather(upload(client, auth, body), upload(client, auth, body))
-        reports = sorted(
-            (response.json() for response in (first, second)), key=lambda report: -report["loaded"]
-        )
-        assert [response.status_code for response in (first, second)] == [201, 201]
-        assert [(r["loaded"], r["already_present"], r["failed"]) for r in reports] == [
-            (300, 0, 0),
-            (0, 300, 0),
-        ]
-        loaded = await payments_of(client, auth, department="DOT")
-        assert len({payment["external_ref"] for payment in loaded}) == len(loaded) == 300
+    client = committed_client
+    await register(client, auth, "Twice Told Paving Company", [("CA-SOS", "C7654321")])
+    body = csv_file(
+        PAYMENT_HEADER,
+        *(f"AP-TWICE-{n},CA-SOS,C7654321,,,,,,,DOT,nigp,745-00,{n}.00,,2026-02-01" for n in range(1, 301)),
+    )
+    first, second = await asyncio.gather(upload(client, auth, body), upload(client, auth, body))
+    reports = sorted((response.json() for response in (first, second)), key=lambda report: -report["loaded"])
+    assert [response.status_code for response in (first, second)] == [201, 201]
+    assert [(r["loaded"], r["already_present"], r["failed"]) for r in reports] == [
+        (300, 0, 0),
+        (0, 300, 0),
+    ]
+    loaded = await payments_of(client, auth, department="DOT")
+    assert len({payment["external_ref"] for payment in loaded}) == len(loaded) == 300
 
 
 async def test_a_keyed_import_past_its_bound_is_refused_before_it_is_read(committed_database, auth):
