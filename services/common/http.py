@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -142,6 +143,8 @@ def create_client(
     inner = transport or httpx.AsyncHTTPTransport(limits=limits)
     return httpx.AsyncClient(
         base_url=base_url,
+        # One client serves every caller of the process: a cookie an answer sets belongs to no one here.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
         transport=ResilientTransport(
             inner, breaker=breaker or CircuitBreaker(), retries=retries, deadline_seconds=deadline_seconds

@@ -44,6 +44,13 @@ async def request_id(request: Request) -> Response:
     return JSONResponse({"request_id": request.headers.get("x-request-id")})
 
 
+async def cookies(request: Request) -> Response:
+    """Sets a session cookie, and says which cookies the call carried."""
+    response = JSONResponse({"cookie": request.headers.get("cookie")})
+    response.set_cookie("session", "for-one-caller-only")
+    return response
+
+
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     app = Starlette(
@@ -51,6 +58,7 @@ def upstream() -> Iterator[str]:
             Route("/flaky/{name}", flaky, methods=["GET", "POST", "PUT", "DELETE"]),
             Route("/slow/{name}", slow),
             Route("/request-id", request_id),
+            Route("/cookies", cookies),
         ]
     )
     with serve(app) as base_url:
@@ -261,3 +269,12 @@ async def test_request_id_is_propagated_to_upstream_calls(upstream, make_kernel_
     async with client(upstream) as http:
         # Outside any request there is nothing to propagate.
         assert (await http.get("/request-id")).json() == {"request_id": None}
+
+
+async def test_a_client_keeps_no_cookie_from_one_call_for_the_next(upstream):
+    """One client serves every caller of a process: a cookie one answer sets must not ride on the next call."""
+    async with client(upstream) as http:
+        first = await http.get("/cookies")
+        assert "session=for-one-caller-only" in first.headers["set-cookie"]
+        second = await http.get("/cookies")
+    assert second.json() == {"cookie": None}
