@@ -303,6 +303,8 @@ def test_a_solicitation_through_the_gateway_from_publication_to_a_rejected_award
 
         record = ok(client.get(f"{P}/ocds/records/{solicitation['ocid']}"))
         assert_valid(record)
+        # The package names the address the client called, not the service's behind the gateway.
+        assert record["uri"] == f"{platform.gateway_url}{P}/ocds/records/{solicitation['ocid']}"
         compiled = record["records"][0]["compiledRelease"]
         assert {party["id"] for party in compiled["parties"] if "tenderer" in party["roles"]} >= {
             p["id"] for p in compiled["parties"] if "supplier" in p.get("roles", [])

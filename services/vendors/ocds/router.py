@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.db import Session
+from services.common.forwarded import public_url
 from services.common.pagination import PageParams
 from services.common.problems import BadRequest, NotFound, ValidationFailed, problem_responses
 from services.vendors.access import Settings
@@ -51,9 +52,10 @@ async def ocds_list_releases(
     releases, token = await service.releases_page(session, pager, since)
     if not releases:
         return Response(status_code=204)
-    next_page = str(request.url.include_query_params(page_token=token)) if token else None
+    url = public_url(request)
+    next_page = str(url.include_query_params(page_token=token)) if token else None
     return OcdsReleasePackage(
-        uri=str(request.url),
+        uri=str(url),
         version=VERSION,
         extensions=EXTENSIONS,
         publishedDate=now,
@@ -82,7 +84,7 @@ async def ocds_get_record(
 ) -> OcdsRecordPackage:
     record = await service.record(session, ocid)
     return OcdsRecordPackage(
-        uri=str(request.url),
+        uri=str(public_url(request)),
         version=VERSION,
         extensions=EXTENSIONS,
         publishedDate=now,
