@@ -235,3 +235,13 @@ async def test_a_call_with_a_body_is_never_sent_twice(gateway: httpx.AsyncClient
 
     problem(response, 503)
     assert echo.flaky_calls["post-once"] == 1
+
+
+async def test_head_answers_with_the_headers_and_no_body(gateway: httpx.AsyncClient):
+    got = await gateway.get("/v1/echo/anything")
+    head = await gateway.head("/v1/echo/anything")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["x-upstream"] == "echo"
+    assert head.headers["content-type"] == got.headers["content-type"]
