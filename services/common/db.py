@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import uuid_utils.compat as uuid_utils
@@ -75,11 +75,18 @@ class Tracked(SQLModel):
 
 
 def async_url(url: str) -> str:
-    """postgresql://… as given by users and pgserver, in the form SQLAlchemy's asyncpg dialect wants."""
-    scheme = urlsplit(url).scheme
-    if scheme in ("postgresql", "postgres"):
-        return "postgresql+asyncpg" + url[len(scheme) :]
-    return url
+    """postgresql://… as given by users and pgserver, in the form SQLAlchemy's asyncpg dialect wants.
+
+    libpq's `sslmode` (as in most managed databases' connection strings) becomes asyncpg's `ssl`, which
+    takes the same values: SQLAlchemy hands query parameters to asyncpg as keywords, and asyncpg has no
+    `sslmode` keyword."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return url
+    given = parse_qsl(parts.query, keep_blank_values=True)
+    renamed = [("ssl" if name == "sslmode" else name, value) for name, value in given]
+    query = urlencode(renamed, safe="/", quote_via=quote)
+    return urlunsplit(parts._replace(scheme="postgresql+asyncpg", query=query))
 
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:

@@ -97,3 +97,14 @@ async def test_write_sessions_are_never_reused(own_engine):
     assert sessions[0] is not sessions[1]
     assert own_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert request.app.state.spare_read_sessions == []
+
+
+async def test_a_database_url_with_libpq_s_sslmode_connects(server_url):
+    """Managed databases hand out URLs with `sslmode`; the engine must take them as they are."""
+    separator = "&" if "?" in server_url else "?"
+    engine = create_engine(f"{server_url}{separator}sslmode=disable", pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()

@@ -75,6 +75,15 @@ def test_new_ids_are_time_ordered_uuid7():
         ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
         ("postgres://u@h/d?host=/tmp", "postgresql+asyncpg://u@h/d?host=/tmp"),
         ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        # libpq's sslmode, as managed databases write it, is asyncpg's ssl.
+        (
+            "postgresql://u:p@db.example:5432/d?sslmode=require&application_name=vendors",
+            "postgresql+asyncpg://u:p@db.example:5432/d?ssl=require&application_name=vendors",
+        ),
+        (
+            "postgresql://u@h/d?options=-c%20search_path%3Dx",
+            "postgresql+asyncpg://u@h/d?options=-c%20search_path%3Dx",
+        ),
     ],
 )
 def test_database_urls_are_given_the_async_driver(given, expected):
