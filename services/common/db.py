@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import orjson
 import uuid_utils.compat as uuid_utils
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy import ColumnElement, DateTime, MetaData, func, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
@@ -197,6 +197,16 @@ async def _fetchrow_on_pool(engine: AsyncEngine, sql: str, arguments: list[Any])
         raise
     finally:
         await greenlet_spawn(pooled.close)
+
+
+async def next_child_number(
+    session: AsyncSession, number: ColumnElement[int], parent: ColumnElement[bool]
+) -> int:
+    """The next number of a per-parent sequence (1, 2, …): one more than the highest `number` among the
+    rows matching `parent`. Call with the parent row locked, so numbers are issued one at a time."""
+    issued: int | None = await session.scalar(select(func.coalesce(func.max(number), 0) + 1).where(parent))
+    assert issued is not None  # max(...) + 1 over no rows is coalesced to 1
+    return issued
 
 
 async def database_answers(engine: AsyncEngine) -> bool:

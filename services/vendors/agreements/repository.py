@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from services.common.db import next_child_number
 from services.common.pagination import Pager
 from services.common.problems import Conflict
 from services.vendors.agreements.models import (
@@ -91,14 +92,8 @@ async def contracts_page(
 
 
 async def next_amendment_number(session: AsyncSession, contract_id: uuid.UUID) -> int:
-    """Call with the contract locked: numbers are then issued one at a time."""
-    number: int | None = await session.scalar(
-        select(func.coalesce(func.max(amendments.c.number), 0) + 1).where(
-            amendments.c.contract_id == contract_id
-        )
-    )
-    assert number is not None  # max(...) + 1 over no rows is coalesced to 1
-    return number
+    """Call with the contract locked."""
+    return await next_child_number(session, amendments.c.number, amendments.c.contract_id == contract_id)
 
 
 async def insert_amendment(session: AsyncSession, values: dict[str, Any]) -> None:

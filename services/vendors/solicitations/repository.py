@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from services.common.db import next_child_number
 from services.common.pagination import Pager
 from services.vendors.bids.models import BidRow
 from services.vendors.registry.models import VendorRow
@@ -144,14 +145,8 @@ async def page(
 
 
 async def next_addendum_number(session: AsyncSession, solicitation_id: uuid.UUID) -> int:
-    """Call with the solicitation locked: numbers are then issued one at a time."""
-    number: int | None = await session.scalar(
-        select(func.coalesce(func.max(addenda.c.number), 0) + 1).where(
-            addenda.c.solicitation_id == solicitation_id
-        )
-    )
-    assert number is not None  # max(...) + 1 over no rows is coalesced to 1
-    return number
+    """Call with the solicitation locked."""
+    return await next_child_number(session, addenda.c.number, addenda.c.solicitation_id == solicitation_id)
 
 
 async def insert_addendum(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -175,13 +170,9 @@ async def addenda_page(
 
 async def next_question_number(session: AsyncSession, solicitation_id: uuid.UUID) -> int:
     """Call with the solicitation locked."""
-    number: int | None = await session.scalar(
-        select(func.coalesce(func.max(questions.c.number), 0) + 1).where(
-            questions.c.solicitation_id == solicitation_id
-        )
+    return await next_child_number(
+        session, questions.c.number, questions.c.solicitation_id == solicitation_id
     )
-    assert number is not None  # max(...) + 1 over no rows is coalesced to 1
-    return number
 
 
 async def insert_question(session: AsyncSession, values: dict[str, Any]) -> None:
