@@ -12,7 +12,11 @@ STAMP  := $(VENV)/.installed
 # Debian tools that two checks drive: compose-file validation and the benchmark harness.
 DEBIAN_TOOLS := docker-compose wrk
 
-.PHONY: install tools run test lint openapi bench clean
+# The OpenAPI linters and the TypeScript client generator (tests/clients), pinned by their lock file.
+NODE_TOOLS := tools/contract
+NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
+
+.PHONY: install tools contract-tools run test lint openapi bench clean
 
 install: $(STAMP)
 
@@ -32,6 +36,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy services gateway cli bench
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/house_rules.py
 
 # Installs the missing tools where it can (root with apt-get, as in CI); elsewhere it names them.
 tools:
@@ -44,7 +49,17 @@ tools:
 		echo "Missing$$missing: the tests that need them will fail. Install: sudo apt-get install$$missing"; \
 	fi
 
-test: lint tools
+contract-tools: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "The contract checks (tests/clients) need Node.js 20.19 or newer with npm, and none is on the PATH: https://nodejs.org"; exit 1; }
+	@node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' || { \
+		echo "The contract checks (tests/clients) need Node.js 20.19 or newer; this is $$(node --version)"; exit 1; }
+	cd $(NODE_TOOLS) && npm ci --loglevel=error
+	@touch $@
+
+test: lint tools contract-tools
 	$(BIN)/pytest
 
 openapi: install
@@ -54,4 +69,4 @@ bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(NODE_TOOLS)/node_modules $(NODE_TOOLS)/build

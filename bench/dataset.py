@@ -19,7 +19,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Table
 
-from services.common.db import new_id, utcnow
+from services.common.clock import utcnow
+from services.common.db import new_id
 from services.vendors.contracts import Vendor, VendorCreate, VendorStatus
 from services.vendors.db import audit
 from services.vendors.registry.models import VendorCommodityRow, VendorRow, vendor_number_sequence

@@ -41,7 +41,8 @@ from bench.database import configured_server, fresh_database, postgres_server
 from bench.dataset import load_vendors
 from bench.processes import Server
 from services.common.auth import mint_token
-from services.common.reference import DEPARTMENTS, fiscal_year
+from services.common.clock import fiscal_year
+from services.common.reference import DEPARTMENTS
 
 IMPORTS_URL = "/v1/procurement/imports"
 CSV_COLUMNS = (
@@ -257,7 +258,13 @@ def _servers(
         "service": Server(
             "import-service",
             "services.vendors.app:create_app",
-            {**platform, "CITYOPS_VENDORS_DATABASE_URL": database_url},
+            # The synchronous import of a million lines runs past a request's deadline, which is
+            # sized for interactive calls; the benchmark times it whole, as an operator's import would.
+            {
+                **platform,
+                "CITYOPS_VENDORS_DATABASE_URL": database_url,
+                "CITYOPS_VENDORS_REQUEST_DEADLINE": "0",
+            },
             log_dir,
         )
     }

@@ -8,13 +8,14 @@ but Python runs the platform. It ships no contrib extensions: the code uses core
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,83 @@ class EmbeddedPostgres:
                 # A process killed outright stays listed as a user and would keep the server up forever.
                 _forget_dead_handles(folder.resolve())
             self._server: Any = pgserver.get_server(folder.resolve(), cleanup_mode="stop")
+        self.folder = folder.resolve()
         self.url: str = self._server.get_uri()
 
+    @property
+    def pid(self) -> int | None:
+        """The server's pid while it runs; None once it has stopped, however it stopped."""
+        return postmaster_pid(self.folder)
+
+    def restart(self) -> int:
+        """Starts the server again on the same folder and socket, so its URL stays the same; returns its
+        pid. After a crash PostgreSQL recovers from its write-ahead log first: committed data is kept.
+        Raises if it does not start (for example while the crashed server's last processes still hold
+        its shared memory: try again a moment later)."""
+        pgserver_log = logging.getLogger("pgserver")
+        level = pgserver_log.level
+        pgserver_log.setLevel(logging.CRITICAL)  # on failure it would print the server's whole log
+        try:
+            with _pgserver_lock():
+                self._server.ensure_postgres_running()
+        finally:
+            pgserver_log.setLevel(level)
+        pid = self.pid
+        if pid is None:
+            raise RuntimeError(f"PostgreSQL exited as it started; see {self.folder / 'log'}")
+        return pid
+
     def stop(self) -> None:
-        self._server.cleanup()
+        with contextlib.suppress(psutil.NoSuchProcess):  # it had stopped already: as asked
+            self._server.cleanup()
+
+
+class DatabaseKeeper:
+    """Starts the embedded PostgreSQL again when it stops while the platform runs, and says so.
+
+    The supervisor's loop asks `restart_due()` and, when it is, calls `restart()`: a server found stopped
+    is restarted at once, then, while restarts fail, after a wait that doubles each time up to
+    `max_backoff` seconds."""
+
+    def __init__(
+        self,
+        embedded: EmbeddedPostgres,
+        announce: Callable[[str], None],
+        *,
+        first_backoff: float = 1.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.embedded = embedded
+        self.announce = announce
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self.last_pid = embedded.pid
+        self.backoff = first_backoff
+        self.next_attempt: float | None = None  # set while the server is down
+
+    def restart_due(self) -> bool:
+        if self.next_attempt is None:
+            if self.embedded.pid is not None:
+                return False
+            self.announce(
+                f"The embedded PostgreSQL (pid {self.last_pid}) stopped; restarting it. "
+                f"Its log: {self.embedded.folder / 'log'}."
+            )
+            self.next_attempt = time.monotonic()
+        return time.monotonic() >= self.next_attempt
+
+    def restart(self) -> None:
+        try:
+            pid = self.embedded.restart()
+        except Exception as exc:
+            self.announce(
+                f"The embedded PostgreSQL did not restart ({exc}); next attempt in {self.backoff:g} s."
+            )
+            self.next_attempt = time.monotonic() + self.backoff
+            self.backoff = min(self.backoff * 2, self.max_backoff)
+            return
+        self.announce(f"The embedded PostgreSQL is running again (pid {pid}).")
+        self.last_pid, self.backoff, self.next_attempt = pid, self.first_backoff, None
 
 
 def embedded_folder(data_dir: Path) -> Path:

@@ -17,10 +17,11 @@ from pydantic import SecretStr
 from services.common.settings import PlatformSettings
 
 # Every scope of the platform (DESIGN §5): what the development token printed by `cityops run` carries.
+# `sandbox:clock` moves the platform's time outside production (docs/decisions.md, "Sandbox clock").
 DEVELOPMENT_SCOPES = (
     "procurement:read procurement:write procurement:evaluate procurement:tax_reveal "
     "real_estate:read real_estate:write safety:read safety:write safety:confidential "
-    "portfolio:read portfolio:write audit:read"
+    "portfolio:read portfolio:write audit:read sandbox:clock"
 )
 
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "migrations" / "alembic.ini"
-SERVICES_WITH_MIGRATIONS = ("vendors",)
+SERVICES_WITH_MIGRATIONS = ("vendors", "assets")
 
 
 def alembic_config(service: str, database_url: str | None = None) -> Config:

@@ -26,13 +26,14 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from cli import migrate
 from cli.database import (
     PLATFORM_DATABASE,
+    DatabaseKeeper,
     EmbeddedPostgres,
     displayable,
     embedded_folder,
     ensure_database,
 )
 from cli.keys import DEVELOPMENT_SCOPES, PlatformKeys, platform_keys
-from cli.seed import DemoDataUnavailable, has_vendors, load_demo_data
+from cli.seed import DemoDataUnavailable, has_vendors, load_assets_demo_data, load_demo_data
 from cli.services import GATEWAY, SERVICES
 from cli.supervisor import Shutdown, StartupFailed, StopSignals, Supervisor, stop_signals
 from services.common.auth import mint_token
@@ -123,13 +124,15 @@ def _start_and_supervise(
     # Not cut short by a signal: initdb killed midway leaves a folder that never starts again, and an
     # exception raised inside the asyncio code of migrations and loading can leave them hanging.
     with signals.deferred("the database is ready"):
-        embedded_url = _embedded_database_if_needed(layout, log_dir, cleanup)
+        embedded = _embedded_database_if_needed(layout, log_dir, cleanup)
+        embedded_url = embedded[0] if embedded else None
         if embedded_url:
             env["CITYOPS_DATABASE_URL"] = embedded_url
         database_urls = {spec.name: spec.database_url() or embedded_url or "" for spec in SERVICES}
         _migrate(database_urls)
         if options.demo_data:
             _load_demo_data_once(database_urls["vendors"])
+            _load_assets_demo_data_once(database_urls["assets"])
 
     processes = Supervisor(log_dir)
     cleanup.callback(processes.stop_all)
@@ -140,7 +143,8 @@ def _start_and_supervise(
         say(f"  {spec.name:<8} ready on {layout.local_url(spec.name)} (pid {child.pid})")
 
     _print_banner(layout, keys, audience, log_dir)
-    return _supervise(processes)
+    keeper = DatabaseKeeper(embedded[1], say) if embedded else None
+    return _supervise(processes, keeper, signals)
 
 
 def _platform_env(layout: Layout, keys: PlatformKeys) -> dict[str, str]:
@@ -172,7 +176,9 @@ def _ensure_port_free(host: str, port: int, name: str) -> None:
             ) from exc
 
 
-def _embedded_database_if_needed(layout: Layout, log_dir: Path | None, cleanup: ExitStack) -> str | None:
+def _embedded_database_if_needed(
+    layout: Layout, log_dir: Path | None, cleanup: ExitStack
+) -> tuple[str, EmbeddedPostgres] | None:
     """Starts the embedded PostgreSQL when a service has no database configured; returns its URL."""
     if all(spec.database_url() for spec in SERVICES):
         return None
@@ -189,7 +195,8 @@ def _embedded_database_if_needed(layout: Layout, log_dir: Path | None, cleanup: 
     except Exception as exc:
         raise StartupFailed(f"the embedded PostgreSQL did not start ({exc}); see {folder / 'log'}.") from exc
     cleanup.callback(embedded.stop)
-    return _database_step(lambda: ensure_database(embedded.url, PLATFORM_DATABASE), "the embedded PostgreSQL")
+    url = _database_step(lambda: ensure_database(embedded.url, PLATFORM_DATABASE), "the embedded PostgreSQL")
+    return url, embedded
 
 
 def _migrate(database_urls: dict[str, str]) -> None:
@@ -225,6 +232,20 @@ def _load_demo_data_once(database_url: str) -> None:
         say(f"Demo data loaded: {count} records in {time.monotonic() - started:.1f} s.")
 
 
+def _load_assets_demo_data_once(database_url: str) -> None:
+    """The registry's demo sites, into an empty registry only (the loader checks, under a lock)."""
+    started = time.monotonic()
+    try:
+        count = _database_step(lambda: load_assets_demo_data(database_url), displayable(database_url))
+    except StartupFailed:
+        raise
+    except Exception as exc:
+        say(f"Real-estate demo data could not be loaded ({type(exc).__name__}: {exc}); starting without it.")
+        return
+    if count:
+        say(f"Real-estate demo data loaded: {count} assets in {time.monotonic() - started:.1f} s.")
+
+
 def _print_banner(layout: Layout, keys: PlatformKeys, audience: str, log_dir: Path | None) -> None:
     token = mint_token(
         keys.jwt_secret,
@@ -249,11 +270,15 @@ def _print_banner(layout: Layout, keys: PlatformKeys, audience: str, log_dir: Pa
     say("\n".join(lines))
 
 
-def _supervise(processes: Supervisor) -> int:
-    """Reports children that exit. A service that stops leaves the rest running (the gateway answers
-    503 for its paths); without the gateway nothing is reachable, so the platform stops (exit code 1).
-    A Ctrl-C ends the loop through Shutdown."""
+def _supervise(processes: Supervisor, database: DatabaseKeeper | None, signals: StopSignals) -> int:
+    """Reports children that exit, and restarts the embedded database when it stops (the services answer
+    503 meanwhile and recover by themselves). A service that stops leaves the rest running (the gateway
+    answers 503 for its paths); without the gateway nothing is reachable, so the platform stops (exit
+    code 1). A Ctrl-C ends the loop through Shutdown."""
     while True:
+        if database is not None and database.restart_due():
+            with signals.deferred("the database has restarted"):  # pg_ctl cut short leaves it half up
+                database.restart()
         for child in processes.newly_exited():
             where = f" See {child.log_path}." if child.log_path else ""
             say(f"{child.name} (pid {child.pid}) {child.exit_description()}.{where}")

@@ -1,4 +1,4 @@
-"""Demo data: the vendors service's generator, loaded by `cityops seed` and on a first `cityops run`."""
+"""Demo data: each service's, loaded by `cityops seed` and on a first `cityops run`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,42 @@ def load_demo_data(database_url: str, scale: int | None = None) -> int:
             raise DemoDataUnavailable("This build's demo data has a fixed size: leave out --scale.")
         arguments["scale"] = scale
     return asyncio.run(loader(database_url, **arguments))
+
+
+ASSETS_DEMO_MODULE = "services.assets.demo"
+
+
+def load_assets_demo_data(database_url: str) -> int:
+    """Loads the real-estate registry's demo sites into an empty registry; returns how many assets were
+    written (0 when it already held some)."""
+    module = importlib.import_module(ASSETS_DEMO_MODULE)
+    loader: DemoLoader = module.load_demo_data
+    return asyncio.run(loader(database_url))
+
+
+def load_scaled_assets(database_url: str, scale: float, console: Any = None) -> Any:
+    """`cityops seed --scale N`: the real-estate inventory (services.assets.seeding) behind a progress
+    bar; returns its SeedResult (`loaded` False when the registry already held assets)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from services.assets.seeding.loader import load_scale_data
+
+    columns = (
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console or Console(stderr=True)) as progress:
+        tasks: dict[str, Any] = {}
+
+        def show(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        return asyncio.run(load_scale_data(database_url, scale, progress=show))
 
 
 def has_vendors(database_url: str) -> bool:

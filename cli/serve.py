@@ -6,7 +6,7 @@ import os
 
 import uvicorn
 
-from cli.services import ProcessSpec
+from cli.services import GATEWAY, ProcessSpec
 
 # 127.0.0.1 for a developer's machine; the image sets CITYOPS_HOST=0.0.0.0.
 DEFAULT_HOST = "127.0.0.1"
@@ -20,10 +20,11 @@ def serve(spec: ProcessSpec, *, host: str | None = None, port: int | None = None
         port=port or spec.port(),
         loop="uvloop",
         http="httptools",
-        # Client addresses and scheme from X-Forwarded-* of the proxies listed here (uvicorn's own
-        # FORWARDED_ALLOW_IPS, else only 127.0.0.1, when unset).
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("CITYOPS_FORWARDED_ALLOW_IPS"),
+        # The gateway takes client addresses and scheme from X-Forwarded-* of the proxies in
+        # CITYOPS_FORWARDED_ALLOW_IPS. A service judges those headers itself, against the same list
+        # (services.common.forwarded), so it must see its real peer, which uvicorn would replace.
+        proxy_headers=spec.name == GATEWAY.name,
+        forwarded_allow_ips=spec.settings().forwarded_allow_ips,
         # The app configures logging (JSON, with request ids) and logs each request itself.
         log_config=None,
         access_log=False,

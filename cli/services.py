@@ -47,6 +47,12 @@ SERVICES: tuple[ProcessSpec, ...] = (
         settings_class="services.vendors.settings:VendorsSettings",
         default_port=8001,
     ),
+    ProcessSpec(
+        name="assets",
+        app_factory="services.assets.app:create_app",
+        settings_class="services.assets.settings:AssetsSettings",
+        default_port=8002,
+    ),
 )
 
 GATEWAY = ProcessSpec(
@@ -64,10 +70,12 @@ class ServiceName(StrEnum):
     """The choices of `cityops migrate` (one per entry of SERVICES)."""
 
     vendors = "vendors"
+    assets = "assets"
 
 
 class ProcessName(StrEnum):
     """The choices of `cityops serve` (one per entry of PROCESSES)."""
 
     vendors = "vendors"
+    assets = "assets"
     gateway = "gateway"

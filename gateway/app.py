@@ -23,12 +23,14 @@ from gateway.health import health_routes
 from gateway.openapi import build_document
 from gateway.proxy import UpstreamProxy, proxy_routes
 from gateway.rate_limit import ClientRateLimiter
+from gateway.sandbox import document_sandbox_clock, sandbox_routes
 from gateway.settings import GatewaySettings
 from gateway.upstreams import UPSTREAMS, Upstream
 from services.common.app import freeze_startup_objects
 from services.common.auth import TokenVerifier
 from services.common.observability import Metrics, ObservabilityMiddleware, configure_logging
 from services.common.problems import UnexpectedErrorMiddleware, install_problem_handlers
+from services.common.sandbox import SIMULATED_TIME_HEADER
 
 # What a browser client may read from a cross-origin response besides the simple headers.
 EXPOSED_HEADERS = [
@@ -40,6 +42,7 @@ EXPOSED_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "Idempotent-Replayed",
+    SIMULATED_TIME_HEADER,
 ]
 
 
@@ -69,8 +72,12 @@ def create_app(
     metrics = Metrics(settings.service_name)
     app.state.metrics = metrics
 
+    verifier = TokenVerifier(settings)
     document = build_document(upstreams, server_url=settings.public_url)
     app.router.routes.extend(health_routes(proxies, settings.readiness_timeout))
+    if not settings.is_production:
+        document_sandbox_clock(document)
+        app.router.routes.extend(sandbox_routes(proxies, verifier))
     app.router.routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
     app.router.routes.extend(docs_routes(document))
     for proxy in proxies:
@@ -88,7 +95,7 @@ def create_app(
     )
     app.add_middleware(
         EdgeGuardMiddleware,
-        verifier=TokenVerifier(settings),
+        verifier=verifier,
         limiter=ClientRateLimiter(settings.rate_limit),
     )
     # Inside the request id, so that a 500 names it, and inside CORS, so that a browser can read it.

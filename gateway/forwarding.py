@@ -118,7 +118,7 @@ class UpstreamClient:
         method: str,
         target: str,
         headers: Sequence[tuple[str, str]],
-        body: ClientBody | None = None,
+        body: ClientBody | bytes | None = None,
     ) -> aiohttp.ClientResponse:
         """Sends one request and returns as soon as the response head is in; the caller reads the body
         and must `release()` the response. `target` is the path and query exactly as the client sent
@@ -138,7 +138,7 @@ class UpstreamClient:
         method: str,
         url: URL,
         headers: Sequence[tuple[str, str]],
-        body: ClientBody | None,
+        body: ClientBody | bytes | None,
         attempts: int,
     ) -> aiohttp.ClientResponse:
         for attempt in range(attempts):
@@ -154,7 +154,7 @@ class UpstreamClient:
             except aiohttp.SocketTimeoutError as exc:
                 raise TimedOut(str(exc)) from exc
             except aiohttp.ClientError as exc:
-                if body is not None and body.failure is not None:
+                if isinstance(body, ClientBody) and body.failure is not None:
                     raise body.failure from None
                 # Typically a pooled keep-alive connection the server closed as it was reused: when the
                 # call can be sent again (there is a next attempt), it is.
@@ -170,6 +170,16 @@ class UpstreamClient:
                 response.release()
             await asyncio.sleep(BACKOFF_SECONDS * 2**attempt)
         raise AssertionError("unreachable: the loop returns or raises on its last attempt")
+
+    async def exchange(
+        self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        """A whole request and its whole answer, for the gateway's own calls (the sandbox clock)."""
+        response = await self.send(method, path, headers, body)
+        try:
+            return response.status, await response.read()
+        finally:
+            response.release()
 
     async def status_of(self, path: str, headers: Sequence[tuple[str, str]] = ()) -> int:
         """The status of a GET with no interest in its body (readiness probes)."""

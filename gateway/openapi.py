@@ -2,10 +2,12 @@
 
 Paths are already prefixed by each service, so they are taken as they are. Components are merged by
 name: an identical schema is kept once, a different schema under a taken name is renamed after its
-service (`VendorsStatus`) with every reference to it rewritten. The shared Problem schema always comes
-from the kernel, whatever a snapshot holds. operationIds stay unique: a repeat is prefixed with its
-service and logged, since the convention wants them unique across the platform to begin with. Every
-operation also documents the answers the gateway itself can give (413, 429, 502, 503, 504).
+service (`VendorsStatus`) with every reference to it rewritten. What the kernel defines for every
+service always comes from the kernel, whatever a snapshot holds: the problem schemas, the response
+headers and the OAuth2 security scheme (operations name it, not a `$ref`, so it could not be renamed).
+operationIds stay unique: a repeat is prefixed with its service and logged, since the convention wants
+them unique across the platform to begin with. Every operation also documents the answers the gateway
+itself can give (413, 429, 502, 503, 504) and the `RateLimit-*` headers it puts on every answer.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any
 
 from gateway.proxy import BadGateway
 from gateway.upstreams import Upstream
+from services.common.openapi import SECURITY_SCHEME, SERVERS, header_ref, oauth2_scheme, response_headers
 from services.common.problems import (
     AppError,
     GatewayTimeout,
     PayloadTooLarge,
     ServiceUnavailable,
     TooManyRequests,
-    problem_responses,
+    add_problem,
     problem_schema_components,
 )
 
@@ -38,6 +41,22 @@ _GATEWAY_PROBLEMS: tuple[type[AppError], ...] = (
     ServiceUnavailable,
     GatewayTimeout,
 )
+_RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+# Statuses the gateway answers with `Retry-After` (a refused rate, an upstream that cannot be reached).
+_RETRY_AFTER_STATUSES = ("429", "503")
+
+
+def kernel_components() -> Document:
+    """The components every service's document carries from the kernel, kept as the kernel has them."""
+    return {
+        "schemas": problem_schema_components(),
+        "headers": response_headers(),
+        "securitySchemes": {SECURITY_SCHEME: oauth2_scheme()},
+    }
+
+
+def _kernel_owned(section: str, name: str) -> bool:
+    return name in kernel_components().get(section, {})
 
 
 def load_snapshot(upstream: Upstream) -> Document | None:
@@ -80,9 +99,12 @@ def merge_documents(
             + (services or "none published yet")
             + ". Every error is `application/problem+json` (RFC 9457).",
         },
-        "servers": [{"url": server_url, "description": "The CityOps gateway"}],
+        "servers": [
+            {"url": server_url, "description": "The CityOps gateway"},
+            *[server for server in SERVERS if server["url"] == "/" != server_url],
+        ],
         "paths": {},
-        "components": {"schemas": problem_schema_components()},
+        "components": kernel_components(),
         "tags": [],
     }
     operation_ids: set[str] = set()
@@ -98,10 +120,9 @@ def _renamed_components(upstream: Upstream, document: Document, taken: Document)
     """Renames this document's components whose names are taken by different content, and rewrites
     its references to them."""
     renames: dict[str, str] = {}
-    shared_problem_schemas = set(problem_schema_components())
     for section, components in document.get("components", {}).items():
         for name, content in list(components.items()):
-            if section == "schemas" and name in shared_problem_schemas:
+            if _kernel_owned(section, name):
                 continue
             if name in taken.get(section, {}) and taken[section][name] != content:
                 new_name = _free_name(f"{_pascal(upstream.name)}{name}", taken.get(section, {}), components)
@@ -137,11 +158,10 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
 
 
 def _merge_components(components: Document, merged: Document) -> None:
-    shared_problem_schemas = set(problem_schema_components())
     for section, entries in components.items():
         target = merged.setdefault(section, {})
         for name, content in entries.items():
-            if section == "schemas" and name in shared_problem_schemas:
+            if _kernel_owned(section, name):
                 continue
             target.setdefault(name, content)
 
@@ -179,11 +199,19 @@ def _unique_operation_id(upstream: Upstream, operation: Document, seen: set[str]
 
 
 def _add_gateway_responses(operation: Document) -> None:
-    """The gateway can answer any forwarded call with these; documented so generated clients know."""
+    """The gateway can answer any forwarded call with these, and puts its rate headers on every answer;
+    documented so generated clients know."""
     responses = operation.setdefault("responses", {})
     errors = _GATEWAY_PROBLEMS + ((PayloadTooLarge,) if "requestBody" in operation else ())
-    for status, entry in problem_responses(*errors).items():
-        responses.setdefault(str(status), entry)
+    for error in errors:
+        add_problem(responses, error)
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers["X-Request-ID"] = header_ref("X-Request-ID")
+        for name in _RATE_LIMIT_HEADERS:
+            headers[name] = header_ref(name)
+        if status in _RETRY_AFTER_STATUSES:
+            headers["Retry-After"] = header_ref("Retry-After")
 
 
 def _merge_tags(tags: list[Document], merged: list[Document]) -> None:

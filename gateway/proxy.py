@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from starlette.requests import ClientDisconnect, Request
@@ -66,8 +67,10 @@ class UpstreamProxy:
             failure_threshold=settings.breaker_failure_threshold,
             reset_seconds=settings.breaker_reset_seconds,
         )
+        base_url = settings.url_for(upstream)
+        self.internal_origin = origin_of(base_url)
         self.client = UpstreamClient(
-            settings.url_for(upstream),
+            base_url,
             breaker=self.breaker,
             connect_timeout=settings.upstream_connect_timeout,
             read_timeout=settings.upstream_read_timeout,
@@ -111,7 +114,7 @@ class UpstreamProxy:
                 {
                     "type": "http.response.start",
                     "status": incoming.status,
-                    "headers": forwarded_response_headers(incoming.raw_headers),
+                    "headers": forwarded_response_headers(incoming.raw_headers, self.internal_origin),
                 }
             )
             async for chunk in incoming.content.iter_any():
@@ -270,8 +273,44 @@ def _as_text(headers: Headers) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
 
 
-def forwarded_response_headers(headers: Sequence[tuple[bytes, bytes]]) -> Headers:
-    return _end_to_end(headers, _REWRITTEN_RESPONSE_HEADERS)
+def forwarded_response_headers(
+    headers: Sequence[tuple[bytes, bytes]], internal_origin: Origin | None = None
+) -> Headers:
+    """The upstream's end-to-end headers, with a `Location` on the upstream's own address made relative.
+
+    A service behind the gateway writes absolute links from the address it was called on (a redirect,
+    a `Location` built by a framework): passed on, it would send the client to an address inside the
+    network and tell everyone where it is. The path alone resolves against the gateway's address."""
+    relayed = _end_to_end(headers, _REWRITTEN_RESPONSE_HEADERS)
+    if internal_origin is None:
+        return relayed
+    return [
+        (name, _relative_to(internal_origin, value) if name == b"location" else value)
+        for name, value in relayed
+    ]
+
+
+Origin = tuple[str, str, int | None]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin:
+    """(scheme, host, port) of an absolute URL, lowercased, with the scheme's default port spelled out."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: it cannot be the upstream's
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def _relative_to(internal_origin: Origin, location: bytes) -> bytes:
+    text = location.decode("latin-1")
+    parts = urlsplit(text)
+    if not parts.netloc or origin_of(text) != internal_origin:
+        return location
+    return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)).encode("latin-1")
 
 
 def _needs_problem_document(response: aiohttp.ClientResponse, method: str) -> bool:

@@ -37,4 +37,5 @@ class Upstream:
 
 UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("vendors", "/v1/procurement", "http://127.0.0.1:8001", Path("services/vendors/openapi.json")),
+    Upstream("assets", "/v1/real-estate", "http://127.0.0.1:8002", Path("services/assets/openapi.json")),
 )

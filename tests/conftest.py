@@ -10,26 +10,31 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cli import migrate
 from cli.database import EmbeddedPostgres, drop_database, ensure_database
+from services.assets.app import create_app as create_assets_app
+from services.assets.settings import AssetsSettings
 from services.common.auth import mint_token
-from services.common.db import create_engine, get_session
+from services.common.db import create_engine
 from services.vendors.app import create_app as create_vendors_app
 from services.vendors.settings import VendorsSettings
 
 JWT_SECRET = "test-secret-" + "x" * 20
 ALL_SCOPES = (
     "procurement:read procurement:write procurement:evaluate procurement:tax_reveal audit:read "
-    "real_estate:read real_estate:write safety:read safety:write safety:confidential portfolio:read portfolio:write"
+    "real_estate:read real_estate:write safety:read safety:write safety:confidential portfolio:read portfolio:write "
+    "sandbox:clock"
 )
 
 
@@ -133,22 +138,56 @@ async def vendors_app(vendors_settings: VendorsSettings) -> AsyncIterator[FastAP
         yield app
 
 
-async def _client_for(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async def test_session() -> AsyncIterator[AsyncSession]:
-        yield session
+class RolledBackSessions:
+    """Stands for an app's `Sessions`: every request, read or write, works in the test's session, whose
+    commits are savepoints inside the transaction rolled back after the test."""
 
-    app.dependency_overrides[get_session] = test_session
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @asynccontextmanager
+    async def for_write(self) -> AsyncIterator[AsyncSession]:
+        yield self.session
+
+    for_read = for_write
+
+    async def scalar_unqueued(self, statement: Executable) -> Any:
+        return await self.session.scalar(statement)
+
+
+async def _client_for(
+    app: FastAPI, session: AsyncSession, base_url: str = "http://vendors.test"
+) -> AsyncIterator[httpx.AsyncClient]:
+    real = app.state.sessions
+    app.state.sessions = RolledBackSessions(session)
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app), base_url="http://vendors.test"
-        ) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=base_url) as client:
             yield client
     finally:
-        app.dependency_overrides.pop(get_session, None)
+        app.state.sessions = real
 
 
 @pytest.fixture
 async def vendors(vendors_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the vendors app whose database work is rolled back after the test."""
     async for client in _client_for(vendors_app, session):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def assets_settings(database_url: str) -> AssetsSettings:
+    return AssetsSettings(database_url=database_url, jwt_secret=JWT_SECRET, log_json=False)
+
+
+@pytest.fixture(scope="session")
+async def assets_app(assets_settings: AssetsSettings) -> AsyncIterator[FastAPI]:
+    app = create_assets_app(assets_settings)
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture
+async def assets(assets_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the assets app whose database work is rolled back after the test."""
+    async for client in _client_for(assets_app, session, "http://assets.test"):
         yield client

@@ -1,7 +1,9 @@
 """An append-only audit trail, written in the same transaction as the change it records.
 
 Each service keeps its own `audit_events` table (created by `audit_table(metadata)` in its db module),
-writes to it through `AuditLog.record`, and exposes it with `audit_router`.
+writes to it through `AuditLog.record`, and exposes it with `audit_router`. An attempt that is refused,
+and whose request therefore rolls back, is recorded with `AuditLog.record_apart` in a transaction of
+its own.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy import Column, DateTime, Index, Insert, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.common.auth import Principal, requires
 from services.common.db import Session, new_id
@@ -28,6 +30,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 
 REDACTED = "[redacted]"
 
@@ -92,23 +95,50 @@ class AuditLog:
         reason: str | None = None,
     ) -> None:
         """Adds the event to the session's transaction: it commits, or rolls back, with the change."""
-        await session.execute(
-            insert(self.table).values(
-                id=new_id(),
-                actor=actor.sub if isinstance(actor, Principal) else actor,
-                action=action,
-                entity=entity,
-                entity_id=str(entity_id),
-                changes=changes or {},
-                reason=reason,
-                request_id=current_request_id(),
-            )
+        await session.execute(self._insert(actor, action, entity, entity_id, changes, reason))
+
+    async def record_apart(
+        self,
+        engine: AsyncEngine,
+        *,
+        actor: Principal | str,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        changes: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Commits the event at once, in a short transaction of its own on another connection of the
+        app's engine: for an attempt the service refuses (a probe for a TIN another vendor holds), whose
+        request rolls back but must still leave a trace. It borrows a second connection while the
+        request holds its first, so keep it to refusals, never the path every request takes."""
+        async with engine.begin() as connection:
+            await connection.execute(self._insert(actor, action, entity, entity_id, changes, reason))
+
+    def _insert(
+        self,
+        actor: Principal | str,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        changes: dict[str, Any] | None,
+        reason: str | None,
+    ) -> Insert:
+        return insert(self.table).values(
+            id=new_id(),
+            actor=actor.sub if isinstance(actor, Principal) else actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            changes=changes or {},
+            reason=reason,
+            request_id=current_request_id(),
         )
 
 
 def audit_router(audit: AuditLog, *, area: str) -> APIRouter:
     """`GET /audit-events` for one service; `area` (e.g. `procurement`) keeps its operationId unique."""
-    router = APIRouter(tags=["audit"])
+    router = service_router(tags=["audit"])
     table = audit.table
 
     @router.get(
@@ -123,8 +153,11 @@ def audit_router(audit: AuditLog, *, area: str) -> APIRouter:
         session: Session,
         pager: PageParams,
         _: Annotated[Principal, requires("audit:read")],
-        entity: Annotated[str | None, Query(max_length=100, description="e.g. `vendor`")] = None,
-        entity_id: Annotated[str | None, Query(max_length=100)] = None,
+        # No NUL: PostgreSQL text cannot hold one, so the document says so too.
+        entity: Annotated[
+            str | None, Query(max_length=100, pattern=r"^[^\x00]*$", description="e.g. `vendor`")
+        ] = None,
+        entity_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     ) -> AuditEventPage:
         statement = select(table)
         if entity is not None:

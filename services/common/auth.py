@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 import jwt
 import jwt.types
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from services.common.problems import Forbidden, Unauthorized
 from services.common.settings import PlatformSettings
@@ -96,18 +97,10 @@ class TokenVerifier:
             claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
             raise _invalid_token("The token has expired.") from exc
-        except (jwt.PyJWTError, ValueError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
+            # Signed or not, a token may hold values PyJWT trips over (an `exp` of 1e999, a list for `alg`).
             raise _invalid_token("The token is not valid for this API.") from exc
-        scope = claims.get("scope", "")
-        if not isinstance(scope, str):
-            raise _invalid_token("The token's `scope` claim must be a space-separated string.")
-        principal = Principal(
-            sub=str(claims["sub"]),
-            scopes=frozenset(scope.split()),
-            dept=claims.get("dept"),
-            vendor=claims.get("vendor"),
-        )
-        return principal, float(claims["exp"])
+        return _principal_from(claims), _expiry_of(claims)
 
     def _decode(self, token: str) -> dict[str, Any]:
         options: jwt.types.Options = {"require": ["sub", "exp", "aud"]}
@@ -119,6 +112,43 @@ class TokenVerifier:
         return jwt.decode(
             token, self._secret, algorithms=ALGORITHMS_HMAC, audience=self.audience, options=options
         )
+
+
+def _principal_from(claims: dict[str, Any]) -> Principal:
+    """The caller the claims name. A signed token may still carry a claim of the wrong type (a list for
+    `vendor`, an object for `dept`): that token is refused here, not crashed on later by the code that
+    trusts `Principal`'s types."""
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise _invalid_token("The token's `scope` claim must be a space-separated string.")
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not sub:
+        raise _invalid_token("The token's `sub` claim must be a non-empty string.")
+    return Principal(
+        sub=sub,
+        scopes=frozenset(scope.split()),
+        dept=_optional_text_claim(claims, "dept"),
+        vendor=_optional_text_claim(claims, "vendor"),
+    )
+
+
+def _optional_text_claim(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _invalid_token(f"The token's `{name}` claim must be a string.")
+    return value
+
+
+def _expiry_of(claims: dict[str, Any]) -> float:
+    """`exp` as seconds. PyJWT has checked it is in the future, but accepts a numeric string or a
+    boolean for it; only a JSON number is one here."""
+    exp = claims["exp"]
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise _invalid_token("The token's `exp` claim must be a number.")
+    try:
+        return float(exp)
+    except OverflowError:
+        raise _invalid_token("The token's `exp` claim is out of range.") from None
 
 
 def mint_token(
@@ -151,21 +181,98 @@ def _invalid_token(detail: str) -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-_bearer = HTTPBearer(
-    auto_error=False, description="A JWT from the city identity provider (or `cityops token`)."
-)
+# Every scope of the platform, with what it allows: the OAuth2 scheme of every service's document lists
+# them all, so that the gateway's merged document holds one scheme. A service's `access.py` names those
+# it uses; a route requiring a scope missing here stops the app from building its document.
+PLATFORM_SCOPES: dict[str, str] = {
+    "procurement:read": "Read procurement records that are not public (drafts, vendors, payments, reports).",
+    "procurement:write": "Register vendors, draft solicitations and contracts, record payments, import files.",
+    "procurement:evaluate": "Open, evaluate and award solicitations; decide protests.",
+    "procurement:bid": "A supplier's user (with a `vendor` claim): bid, ask questions, protest an award.",
+    "procurement:tax_reveal": "Reveal and set full taxpayer identification numbers.",
+    "real_estate:read": "Read the City's real estate records that are not public.",
+    "real_estate:write": "Change the City's real estate records.",
+    "safety:read": "Read workplace safety records (a `dept` claim limits them to a department).",
+    "safety:write": "Record workplace safety incidents, cases and claims.",
+    "safety:confidential": "Read the names in OSHA privacy cases.",
+    "portfolio:read": "Read the reform portfolio that is not published.",
+    "portfolio:write": "Change the reform portfolio.",
+    "audit:read": "Read the audit trail of a service.",
+    "sandbox:clock": "Move the sandbox clock forward (outside production).",
+}
 
 
-def _principal_dependency(scopes: tuple[str, ...]) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Principal:
-        if credentials is None:
-            raise Unauthorized(
-                "Send `Authorization: Bearer <token>`.",
-                headers={"WWW-Authenticate": 'Bearer realm="cityops"'},
-            )
-        principal: Principal = await request.app.state.token_verifier.verify(credentials.credentials)
+def _bearer_token(request: HTTPConnection) -> str | None:
+    """The token of `Authorization: Bearer <token>`, or None when the header is missing or of another
+    scheme (what FastAPI's `HTTPBearer(auto_error=False)` gave). Read here rather than through
+    `HTTPBearer`, which would put its own unscoped scheme in the document: the kernel documents the
+    OAuth2 scheme with each operation's scopes itself (`services.common.openapi`)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+# The dependencies behind `requires(...)` and `requires_one_of(...)`: a route using one needs a token,
+# which the kernel checks before it reads the route's body (`services.common.route_guard`).
+_TOKEN_REQUIRED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class TokenRule:
+    """What an auth dependency asks of a request, as the OpenAPI document states it.
+
+    `scopes`: all of them are needed. `one_of`: the token needs one of them, the service deciding which
+    from the record (a bid is read by staff with `procurement:read`, or by its own supplier with
+    `procurement:bid`). `optional`: anonymous callers are served; a token, when sent, must be valid."""
+
+    scopes: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
+    optional: bool = False
+
+    def security(self, scheme: str) -> list[dict[str, list[str]]]:
+        """The operation's `security` requirements, alternatives in order."""
+        alternatives = [[scope] for scope in self.one_of] or [list(self.scopes)]
+        required = [{scheme: scopes} for scopes in alternatives]
+        return [{}, *required] if self.optional else required
+
+
+_TOKEN_RULES: weakref.WeakKeyDictionary[Callable[..., Any], TokenRule] = weakref.WeakKeyDictionary()
+
+
+def token_rule(call: Callable[..., Any] | None) -> TokenRule | None:
+    """The rule of an auth dependency (`requires`, `requires_one_of`, `optional_token`), else None."""
+    return None if call is None else _TOKEN_RULES.get(call)
+
+
+def needs_token(call: Callable[..., Any] | None) -> bool:
+    """Whether `call` is the dependency of a `requires(...)`: its route refuses requests without a token."""
+    return call is not None and call in _TOKEN_REQUIRED
+
+
+async def verify_bearer(request: HTTPConnection) -> Principal:
+    """The caller of a request whose route needs a token: 401 without a valid one."""
+    token = _bearer_token(request)
+    if token is None:
+        raise _missing_token()
+    principal: Principal = await request.app.state.token_verifier.verify(token)
+    return principal
+
+
+def _missing_token() -> Unauthorized:
+    return Unauthorized(
+        "Send `Authorization: Bearer <token>`.", headers={"WWW-Authenticate": 'Bearer realm="cityops"'}
+    )
+
+
+def _principal_dependency(
+    scopes: tuple[str, ...], rule: TokenRule
+) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def dependency(request: Request) -> Principal:
+        token = _bearer_token(request)
+        if token is None:
+            raise _missing_token()
+        principal: Principal = await request.app.state.token_verifier.verify(token)
         missing = [scope for scope in scopes if scope not in principal.scopes]
         if missing:
             raise Forbidden(
@@ -177,28 +284,46 @@ def _principal_dependency(scopes: tuple[str, ...]) -> Callable[..., Coroutine[An
             )
         return principal
 
+    _TOKEN_REQUIRED.add(dependency)
+    _TOKEN_RULES[dependency] = rule
     return dependency
 
 
-async def _optional_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal | None:
-    """None without a token; a token that is sent must still be valid (401 otherwise)."""
-    if credentials is None:
-        return None
-    principal: Principal = await request.app.state.token_verifier.verify(credentials.credentials)
-    return principal
+def _optional_principal_dependency(rule: TokenRule) -> Callable[..., Coroutine[Any, Any, Principal | None]]:
+    async def optional_principal(request: Request) -> Principal | None:
+        """None without a token; a token that is sent must still be valid (401 otherwise)."""
+        token = _bearer_token(request)
+        if token is None:
+            return None
+        principal: Principal = await request.app.state.token_verifier.verify(token)
+        return principal
+
+    _TOKEN_RULES[optional_principal] = rule
+    return optional_principal
 
 
 # What every route behind a scope documents: 401 without a valid token, 403 without the scope.
 AUTH_PROBLEMS = (Unauthorized, Forbidden)
 
-# For open-government reads: anyone may call, and a token, when sent, decides what more its holder sees.
-Viewer = Annotated[Principal | None, Depends(_optional_principal)]
-# FastAPI documents a bearer scheme as required; an empty requirement beside it marks the token optional.
-OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
-
 
 def requires(*scopes: str) -> Any:
-    """`principal: Annotated[Principal, requires("procurement:read")]` in a route signature."""
-    return Depends(_principal_dependency(scopes))
+    """`principal: Annotated[Principal, requires("procurement:read")]` in a route signature: a token
+    holding every one of `scopes` (401 without a valid token, 403 without a scope)."""
+    return Depends(_principal_dependency(scopes, TokenRule(scopes=scopes)))
+
+
+def requires_one_of(*scopes: str) -> Any:
+    """A valid token (401 otherwise) that must hold one of `scopes`; which one depends on the record, so
+    the service checks it (403) once it has read the record. The document lists each as an alternative."""
+    return Depends(_principal_dependency((), TokenRule(one_of=scopes)))
+
+
+def optional_token(*scopes: str) -> Any:
+    """For open-government reads: anyone may call; a token, when sent, must be valid (401 otherwise) and
+    its `scopes` decide what more its holder sees (drafts, askers' names). Documented as anonymous or
+    one of `scopes`, so that generated clients send a token only when they have one."""
+    return Depends(_optional_principal_dependency(TokenRule(one_of=scopes, optional=True)))
+
+
+# An optional token that reveals nothing more by its scopes: it is only checked when sent.
+Viewer = Annotated[Principal | None, optional_token()]

@@ -1,20 +1,20 @@
 """Async database access: one engine per process, one session per request, one schema per service.
 
-The session is opened per request by `get_session`; the service layer commits explicitly before the
-response is built, so a failed commit surfaces as a problem response instead of after the fact.
+A request's session is opened by its route (the unit of work) and handed to the endpoint by `get_session`; a
+write's commits at one edge, in its route, before the response is sent, so a failed commit surfaces as a
+problem response.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import uuid_utils.compat as uuid_utils
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, DateTime, MetaData, func, select, text
+from sqlalchemy import ColumnElement, DateTime, MetaData, event, func, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
@@ -22,6 +22,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Field, SQLModel
+
+from services.common.clock import utcnow  # the platform's time: rows are stamped by it too
+from services.common.problems import DatabaseUnreachable
 
 _ASYNCPG_DIALECT = AsyncpgDialect()
 
@@ -47,10 +50,6 @@ def schema_registry(schema: str) -> registry:
 def new_id() -> Any:
     """A UUIDv7: unique like a UUID4, but time-ordered, so keyset pages on id follow creation order."""
     return uuid_utils.uuid7()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Tracked(SQLModel):
@@ -89,8 +88,39 @@ def async_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+asyncpg", query=query))
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:
-    return create_async_engine(
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    connect_timeout: float | None = None,
+    pool_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    idle_in_transaction_timeout: float | None = None,
+    **kwargs: Any,
+) -> AsyncEngine:
+    """The process's engine. The timeouts (seconds; None: unbounded, as for migrations and bulk loads)
+    bound opening a connection, waiting for a pooled one, each statement and an idle open transaction.
+
+    The statement and idle timeouts are PostgreSQL's own, sent as server settings when a connection
+    opens (no round trip per request); work that must run longer raises its own bound with
+    `SET LOCAL statement_timeout`, as reports do. No client-side `command_timeout`: it cannot be raised
+    that way, and a request is bounded anyway by its deadline (`problems.RequestDeadlineMiddleware`)."""
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+    server_settings: dict[str, str] = dict(connect_args.pop("server_settings", {}))
+    for name, seconds in (
+        ("statement_timeout", statement_timeout),
+        ("idle_in_transaction_session_timeout", idle_in_transaction_timeout),
+    ):
+        if seconds is not None:
+            server_settings[name] = str(round(seconds * 1000))  # milliseconds, PostgreSQL's unit
+    if server_settings:
+        connect_args["server_settings"] = server_settings
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
+    if pool_timeout is not None:
+        kwargs["pool_timeout"] = pool_timeout
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -99,8 +129,18 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kw
         # No pre-ping: it costs a round trip on every checkout. A connection the server dropped fails
         # its query once and is discarded (SQLAlchemy invalidates it); recycling bounds their age.
         pool_recycle=1800,
+        connect_args=connect_args,
         **kwargs,
     )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
+    return engine
+
+
+def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as exc:
+        raise DatabaseUnreachable(f"{type(exc).__name__}: {exc or 'no answer in time'}") from exc
 
 
 # `session.info` flag of the sessions GET and HEAD requests get: they never write.
@@ -120,29 +160,23 @@ def create_sessionmaker(engine: AsyncEngine, *, autocommit: bool = False) -> asy
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for the request. Reads run in autocommit: no BEGIN and ROLLBACK around a lone SELECT,
-    which would triple its round trips. A read of several statements is then not one snapshot: a
-    read that needs one opens a transaction explicitly (`async with session.begin()`)."""
-    state = request.app.state
-    # Admission in arrival order: the pool's own queue lets a newcomer take a connection a woken waiter
-    # was about to get, which starves some requests for seconds once they outnumber the connections.
-    async with state.connection_slots:
-        if request.method not in READ_ONLY_METHODS:
-            async with state.sessionmaker() as session:
-                yield session
-            return
-        # Read sessions are reused: building one costs more than the one-row read it usually serves.
-        # A session goes back only once closed, or untouched (no transaction, nothing in it), which is
-        # the state close() leaves it in; at most one per slot is ever out, so the spares stay bounded.
-        spares: list[AsyncSession] = state.spare_read_sessions
-        session = spares.pop() if spares else state.read_sessionmaker()
-        try:
-            yield session
-        finally:
-            if session.in_transaction() or session.identity_map or session.new or session.deleted:
-                await session.close()
-            spares.append(session)
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by its route (`services.common.unit_of_work.UnitOfWorkRoute`) before
+    the endpoint runs. A write's is committed and closed by the route (the unit of work). A read's runs in
+    autocommit: no BEGIN and ROLLBACK around a lone SELECT, which would triple its round trips. A read of
+    several statements is then not one snapshot: a read that needs one opens a transaction explicitly
+    (`async with session.begin()`). A read's session is given back once its response has been sent, so a
+    streamed answer (a CSV export) can read from it to the end.
+
+    A plain dependency, not one with `yield`: FastAPI's machinery around a generator dependency (an exit
+    stack entry, a shielded cancel scope) cost more than the one-row read it served."""
+    try:
+        session: AsyncSession = request.state.session
+    except AttributeError:
+        raise RuntimeError(
+            f"{request.method} {request.url.path} has no session: make its router with `service_router`"
+        ) from None
+    return session
 
 
 Session = Annotated[AsyncSession, Depends(get_session)]

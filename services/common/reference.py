@@ -1,8 +1,12 @@
-"""Reference data every service shares: the City's departments and its fiscal calendar."""
+"""Reference data every service shares: the City's departments. Its calendar (fiscal years, business
+days) is in `services.common.clock`."""
 
 from __future__ import annotations
 
-from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 # Department codes of the City of Los Angeles (a representative subset used across services).
 DEPARTMENTS: dict[str, str] = {
@@ -30,14 +34,17 @@ DEPARTMENTS: dict[str, str] = {
     "ZOO": "Los Angeles Zoo",
 }
 
-FISCAL_YEAR_END_MONTH = 6  # Los Angeles's fiscal year runs July 1 to June 30.
+
+# The codes as an enumeration, so that clients build a choice from the document, in requests and in
+# filters alike. Codes were read case-insensitively and trimmed before they were an enumeration: still so.
+DepartmentCode = StrEnum(  # type: ignore[misc]
+    "DepartmentCode", [(code, code) for code in sorted(DEPARTMENTS)], module=__name__
+)
+DepartmentCode.__doc__ = "A City department code, e.g. `GSD` (General Services Department)."
 
 
-def fiscal_year(day: date) -> int:
-    """The fiscal year a date falls in, named by the calendar year it ends in (FY2026 = Jul 2025–Jun 2026)."""
-    return day.year + 1 if day.month > FISCAL_YEAR_END_MONTH else day.year
+def _department_spelling(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
 
 
-def fiscal_quarter(day: date) -> int:
-    """1 for July–September through 4 for April–June."""
-    return ((day.month - FISCAL_YEAR_END_MONTH - 1) % 12) // 3 + 1
+Department = Annotated[DepartmentCode, BeforeValidator(_department_spelling)]

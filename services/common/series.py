@@ -18,9 +18,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from services.common.reference import FISCAL_YEAR_END_MONTH, fiscal_quarter, fiscal_year
+from services.common.clock import FISCAL_YEAR_END_MONTH, fiscal_quarter, fiscal_year
 
-VALUE_PATTERN = r"^-?\d+(\.\d+)?$"
+VALUE_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 FIRST_FISCAL_MONTH = FISCAL_YEAR_END_MONTH % 12 + 1  # July
 
 

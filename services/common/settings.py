@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_SIGNING_KEY = "cityops-development-only"
 
@@ -37,6 +37,28 @@ class PlatformSettings(BaseSettings):
     secret_key: SecretStr | None = platform_field("secret_key")
     log_level: str = platform_field("log_level", "INFO")
     log_json: bool = platform_field("log_json", True)
+    # Peers whose X-Forwarded-* headers are believed (addresses, networks, or `*`): comma-separated.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = platform_field(
+        "forwarded_allow_ips", ["127.0.0.1", "::1"]
+    )
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [entry.strip() for entry in value.split(",") if entry.strip()]
+        return value
+
+    # Where the platform runs. Only `production` changes behaviour: there the sandbox clock does not
+    # exist and time is the system clock. A closed list, so that a misspelt `production` fails the start
+    # rather than leaving time movable in production.
+    environment: Literal["development", "test", "staging", "production"] = platform_field(
+        "environment", "development"
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def signing_key(self) -> str:
@@ -60,6 +82,22 @@ class ServiceSettings(PlatformSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 0
     idempotency_ttl_hours: int = 24
+    # How long a request may wait on the database, in seconds. Each bound is inside the gateway's own
+    # (10 s per read, 15 s in all), so that the service answers, with a 503 and its transaction rolled
+    # back, before the gateway gives up and tells the client 504 (docs/decisions.md, "Database faults").
+    db_connect_timeout: float = 2.0
+    db_pool_timeout: float = 5.0
+    db_statement_timeout: float = 5.0
+    # A transaction left open by a stuck process, holding its row locks: PostgreSQL ends it.
+    db_idle_in_transaction_timeout: float = 30.0
+    readiness_timeout: float = 1.5
+    # Until the response starts; the request's work is then cancelled and rolled back. 0 turns it off.
+    request_deadline: float = 8.0
+    # The largest body a route's JSON (or form) may have; routes that stream their body (imports) bound
+    # it themselves.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # How long a stopping process waits for its background tasks (imports) before cancelling them.
+    task_drain_seconds: float = 30.0
 
     @model_validator(mode="after")
     def _shared_database_by_default(self) -> ServiceSettings:

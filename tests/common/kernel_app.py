@@ -1,7 +1,7 @@
 """A small service built with the kernel alone, to test each generic behaviour through real HTTP semantics.
 
 Its tables live in schema `kernel_test` of the test database: `items` (a versioned resource), plus the
-kernel's own `idempotency_keys` and `audit_events`. Hooks on `app.state` let a test make the next create
+kernel's own `idempotency_keys`, `audit_events` and `sandbox_clock`. Hooks on `app.state` let a test make the next create
 fail after writing (`fail_next`) or hold it before committing (`hold`), to see what the kernel leaves behind.
 """
 
@@ -45,7 +45,9 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.sandbox import sandbox_clock_table
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import service_router
 
 SCHEMA = "kernel_test"
 PREFIX = "/v1/kernel"
@@ -61,6 +63,7 @@ items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 idempotency_keys = idempotency_table(metadata)
+sandbox_clock = sandbox_clock_table(metadata)
 audit = AuditLog(audit_table(metadata))
 SECRET_IN_ERROR = "password=hunter2"
 
@@ -92,7 +95,7 @@ class ItemPage(Page[Item]):
     pass
 
 
-router = APIRouter(tags=["items"])
+router = service_router(tags=["items"])
 Writer = Annotated[Principal, requires("kernel:write")]
 Reader = Annotated[Principal, requires("kernel:read")]
 
@@ -127,7 +130,6 @@ async def items_create(
         raise RuntimeError("the item store failed after writing")
     if state.hold is not None:
         await state.hold.wait()
-    await session.commit()
     item = await _load(session, item_id)
     response.headers["Location"] = f"{PREFIX}/items/{item_id}"
     set_etag(response, item.version)
@@ -188,7 +190,6 @@ async def items_update(
         entity_id=item_id,
         changes=diff({"name": before.name}, {"name": body.name}),
     )
-    await session.commit()
     after = await _load(session, item_id)
     set_etag(response, after.version)
     return after
@@ -225,6 +226,7 @@ def create_kernel_app(settings: ServiceSettings, *extra_routers: APIRouter) -> F
         prefix=PREFIX,
         routers=[router, audit_router(audit, area="kernel"), *extra_routers],
         idempotency_keys=idempotency_keys,
+        sandbox_clock=sandbox_clock,
     )
     app.state.fail_next = False
     app.state.hold = None

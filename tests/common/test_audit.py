@@ -8,10 +8,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import REDACTED, diff
+from tests.problems import assert_problem
 
 from .conftest import bearer
 from .kernel_app import PREFIX, audit, items
-from .test_problems import assert_problem
 
 events = audit.table
 

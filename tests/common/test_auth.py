@@ -4,6 +4,9 @@ WWW-Authenticate; shared-secret tokens in development, JWKS-verified RSA tokens 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -15,10 +18,11 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.problems import assert_problem
+
 from .conftest import SECRET, bearer, client_for
 from .kernel_app import PREFIX
 from .local_server import serve
-from .test_problems import assert_problem
 
 WHOAMI = f"{PREFIX}/whoami"
 
@@ -190,3 +194,53 @@ async def test_a_remembered_token_still_expires():
     await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.05)
     with pytest.raises(Unauthorized):
         await verifier.verify(token)
+
+
+def signed_raw(payload: str, header: str = '{"alg":"HS256","typ":"JWT"}', secret: str = SECRET) -> str:
+    """A token signed over the JSON exactly as written, for values `jwt.encode` would refuse to make."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = f"{part(header.encode())}.{part(payload.encode())}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{part(signature)}"
+
+
+# Validly signed tokens whose claims have the wrong type: each is a 401, never a 500.
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        lambda: jwt.encode(claims(vendor=["VND-1"]), SECRET, algorithm="HS256"),
+        lambda: jwt.encode(claims(vendor={"id": 1}), SECRET, algorithm="HS256"),
+        lambda: jwt.encode(claims(dept=42), SECRET, algorithm="HS256"),
+        lambda: jwt.encode(claims(dept=["GSD"]), SECRET, algorithm="HS256"),
+        lambda: jwt.encode(claims(sub=""), SECRET, algorithm="HS256"),
+        lambda: jwt.encode(claims(exp=str(int(time.time()) + 60)), SECRET, algorithm="HS256"),
+        lambda: signed_raw(
+            f'{{"sub":"svc","scope":"kernel:read","aud":"cityops","exp":{int(time.time()) + 60},'
+            '"sub":{"nested":true}}'
+        ),
+        lambda: signed_raw('{"sub":"svc","scope":"kernel:read","aud":"cityops","exp":1e999}'),
+        lambda: signed_raw('{"sub":"svc","scope":"kernel:read","aud":"cityops","exp":' + "9" * 400 + "}"),
+        lambda: signed_raw(
+            f'{{"sub":"svc","aud":"cityops","exp":{int(time.time()) + 60}}}', header='{"alg":["HS256"]}'
+        ),
+    ],
+    ids=[
+        "vendor-list",
+        "vendor-object",
+        "dept-number",
+        "dept-list",
+        "sub-empty",
+        "exp-string",
+        "sub-object",
+        "exp-infinite",
+        "exp-huge",
+        "alg-list",
+    ],
+)
+async def test_claims_of_the_wrong_type_are_401_not_500(kernel, make_token):
+    response = await kernel.get(WHOAMI, headers=header_for(make_token()))
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.problems import assert_problem
+
 from .conftest import bearer
 from .kernel_app import PREFIX
-from .test_problems import assert_problem
 
 
 async def create_item(client) -> dict:
@@ -68,9 +69,32 @@ async def test_star_matches_any_version(kernel):
 
 async def test_weak_or_foreign_etags_are_412(kernel):
     item = await create_item(kernel)
-    for if_match in ('W/"v1"', '"abc"', "v", '"v0"', '"v-3"'):
+    # Entity-tags by RFC 9110 §8.8.3, but none is the strong tag of a version (strong comparison).
+    for if_match in ('W/"v1"', '"abc"', '"v0"', '"v-3"', '"1"', '""', '"V1"', '"v01"', '"abc", W/"v1"'):
         body = assert_problem(await rename(kernel, item["id"], "x", if_match), 412, "precondition-failed")
         assert body["current_etag"] == '"v1"'
+
+
+async def test_a_value_that_is_not_an_entity_tag_is_400_and_changes_nothing(kernel):
+    item = await create_item(kernel)
+    # Unquoted (`v1`, `1`), half-quoted, trailing text, a star inside a list, a bad weak prefix.
+    for if_match in ("v1", "1", "v", '"v1', 'v1"', '"v1" x', '"v1", *', 'w/"v1"', "W/v1", "'v1'", '"v1";'):
+        body = assert_problem(await rename(kernel, item["id"], "x", if_match), 400, "invalid-entity-tag")
+        assert "ETag" in body["detail"]
+    assert (await kernel.get(f"{PREFIX}/items/{item['id']}", headers=bearer())).json()["version"] == 1
+
+
+async def test_a_list_of_entity_tags_matches_when_it_names_the_current_version(kernel):
+    item = await create_item(kernel)
+
+    response = await rename(kernel, item["id"], "second", 'W/"v9", "abc" , "v1"')
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == '"v2"'
+
+
+async def test_a_list_naming_two_versions_is_400(kernel):
+    item = await create_item(kernel)
+    assert_problem(await rename(kernel, item["id"], "x", '"v1", "v2"'), 400, "invalid-entity-tag")
 
 
 async def test_invalid_body_is_422_before_the_precondition_is_judged(kernel):

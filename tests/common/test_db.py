@@ -3,17 +3,20 @@ and given back (no connection may stay checked out after a request)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
 
 import asyncpg
 import pytest
-from sqlalchemy import Integer, bindparam, func, select, text
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Integer, bindparam, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request
 
-from services.common.db import CompiledQuery, create_engine, create_sessionmaker, get_session
+from services.common.db import CompiledQuery, Session, create_engine, create_sessionmaker
+from services.common.unit_of_work import Sessions, service_router
+
+from .conftest import bearer, client_for
+from .kernel_app import PREFIX
 
 PLUS_ONE = CompiledQuery(select((bindparam("x", type_=Integer) + 1).label("y")))
 BACKEND = CompiledQuery(select(func.pg_backend_pid().label("pid")))
@@ -25,16 +28,6 @@ async def own_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=2, max_overflow=0)
     yield engine
     await engine.dispose()
-
-
-def _request(engine: AsyncEngine, method: str) -> Request:
-    state = SimpleNamespace(
-        sessionmaker=create_sessionmaker(engine),
-        read_sessionmaker=create_sessionmaker(engine, autocommit=True),
-        connection_slots=asyncio.Semaphore(2),
-        spare_read_sessions=[],
-    )
-    return Request({"type": "http", "method": method, "app": SimpleNamespace(state=state)})
 
 
 async def test_a_compiled_read_in_an_idle_read_session_borrows_a_connection_and_returns_it(own_engine):
@@ -68,35 +61,30 @@ async def test_a_connection_the_server_drops_is_not_handed_out_again(own_engine)
 
 
 async def test_read_sessions_are_reused_and_given_back_without_a_connection(own_engine):
-    request = _request(own_engine, "GET")
+    sessions = Sessions(own_engine, slots=2)
     seen = []
     for statement in (None, "SELECT 1"):  # untouched, then one that took a connection
-        requests_session = get_session(request)
-        session = await anext(requests_session)
-        seen.append(session)
-        if statement:
-            await session.execute(text(statement))
-            assert own_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
-        with pytest.raises(StopAsyncIteration):
-            await anext(requests_session)
+        async with sessions.for_read() as session:
+            seen.append(session)
+            if statement:
+                await session.execute(text(statement))
+                assert own_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
         assert own_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         assert not session.in_transaction()
     assert seen[0] is seen[1]
-    assert request.app.state.spare_read_sessions == [seen[0]]
+    assert sessions._spares == [seen[0]]
 
 
 async def test_write_sessions_are_never_reused(own_engine):
-    request = _request(own_engine, "POST")
-    sessions = []
+    sessions = Sessions(own_engine, slots=2)
+    opened = []
     for _ in range(2):
-        generator = get_session(request)
-        sessions.append(await anext(generator))
-        await sessions[-1].execute(text("SELECT 1"))
-        with pytest.raises(StopAsyncIteration):
-            await anext(generator)
-    assert sessions[0] is not sessions[1]
+        async with sessions.for_write() as session:
+            opened.append(session)
+            await session.execute(text("SELECT 1"))
+    assert opened[0] is not opened[1]
     assert own_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-    assert request.app.state.spare_read_sessions == []
+    assert sessions._spares == []
 
 
 async def test_a_database_url_with_libpq_s_sslmode_connects(server_url):
@@ -108,3 +96,54 @@ async def test_a_database_url_with_libpq_s_sslmode_connects(server_url):
             assert await connection.scalar(text("SELECT 1")) == 1
     finally:
         await engine.dispose()
+
+
+# A read's session, as its route takes it and gives it back
+
+streamed = service_router()
+
+
+@streamed.get("/counted")
+async def counted(session: Session) -> StreamingResponse:
+    """Reads from the request's session while its response streams, as a CSV export does."""
+
+    async def lines() -> AsyncIterator[str]:
+        for n in range(3):
+            yield f"{await session.scalar(select(literal(n)))}\n"
+
+    return StreamingResponse(lines(), media_type="text/plain")
+
+
+async def test_a_read_s_session_serves_its_streamed_answer_to_the_end_then_goes_back(make_kernel_app):
+    app = await make_kernel_app(streamed)
+    async with client_for(app) as client:
+        response = await client.get(f"{PREFIX}/counted")
+    assert response.status_code == 200 and response.text == "0\n1\n2\n"
+    assert app.state.engine.pool.checkedout() == 0
+    assert len(app.state.sessions._spares) == 1 and not app.state.sessions._spares[0].in_transaction()
+
+
+async def test_a_read_that_fails_gives_its_session_and_connection_back(make_kernel_app):
+    app = await make_kernel_app()
+    async with client_for(app) as client:
+        failed = await client.get(f"{PREFIX}/failures/sql")
+        assert failed.status_code == 500
+        assert app.state.engine.pool.checkedout() == 0
+        again = await client.get(f"{PREFIX}/items", params={"tag": "none"}, headers=bearer())
+    assert again.status_code == 200, again.text
+    assert app.state.engine.pool.checkedout() == 0
+
+
+async def test_routes_outside_the_unit_of_work_that_write_or_take_a_session_are_refused(make_kernel_app):
+    stray = APIRouter()
+
+    @stray.get("/stray")
+    async def stray_read(session: Session) -> dict[str, str]:
+        return {}
+
+    @stray.post("/stray")
+    async def stray_write() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match=r"\['GET'\] /v1/kernel/stray, \['POST'\] /v1/kernel/stray"):
+        await make_kernel_app(stray)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
+import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
+import jwt
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text, update
 
-from services.common.idempotency import IN_FLIGHT_LEASE
+from services.common.idempotency import LOCK_SPACE
+from tests.problems import assert_problem
 
 from .conftest import SECRET, bearer
 from .kernel_app import PREFIX, create_kernel_app, idempotency_keys, items, kernel_settings
 from .local_server import serve
-from .test_problems import assert_problem
 
 
 def new_tag() -> str:
@@ -88,66 +87,80 @@ async def test_retry_while_the_first_runs_is_409_with_retry_after(kernel, kernel
 
 
 async def _until_claimed(engine, key: str) -> None:
+    """Waits until a request holds an idempotency key's lock (the tests run one keyed request at a time)."""
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :space AND granted")
     for _ in range(200):
         async with engine.connect() as connection:
-            if await connection.scalar(select(func.count()).where(idempotency_keys.c.key == key)):
+            if await connection.scalar(held, {"space": LOCK_SPACE}):
                 return
         await asyncio.sleep(0.01)
     pytest.fail("the first request never claimed its key")
 
 
-async def test_a_key_left_in_flight_by_a_dead_process_frees_after_its_lease(
-    kernel, kernel_app, kernel_schema
-):
-    """A process that dies mid-request never releases its key: the lease, not the 24 hours, bounds the 409s."""
+async def test_a_key_whose_request_died_is_free_at_once(kernel, kernel_app, kernel_schema):
+    """The database drops the connection of a request mid-way (its process died): the key is not held for
+    minutes afterwards; the retry runs at once, and acts once."""
     tag, key = new_tag(), str(uuid.uuid4())
-    raw = json.dumps({"tag": tag, "name": "orphaned"}).encode()
-    signing_key = kernel_app.state.settings.signing_key.encode()
-    async with kernel_schema.begin() as connection:
-        # What a claim leaves behind when its process is killed before answering.
-        await connection.execute(
-            insert(idempotency_keys).values(
-                principal="tester",
-                key=key,
-                method="POST",
-                path=f"{PREFIX}/items",
-                request_hash=hmac.new(signing_key, raw, hashlib.sha256).hexdigest(),
-                expires_at=func.now() + IN_FLIGHT_LEASE,
+    kernel_app.state.hold = asyncio.Event()
+    body = {"tag": tag, "name": "orphaned"}
+    first = asyncio.create_task(create(kernel, body, key))
+    try:
+        await _until_claimed(kernel_schema, key)
+        async with kernel_schema.begin() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND classid = :space AND granted"
+                ),
+                {"space": LOCK_SPACE},
             )
-        )
+    finally:
+        kernel_app.state.hold.set()
+    assert (await first).status_code >= 500
+    assert await count_items(kernel_schema, tag) == 0
 
-    async def send() -> httpx.Response:
-        headers = {**bearer(), "Idempotency-Key": key, "Content-Type": "application/json"}
-        return await kernel.post(f"{PREFIX}/items", content=raw, headers=headers)
-
-    assert_problem(await send(), 409, "conflict")
-    async with kernel_schema.begin() as connection:  # the lease runs out
-        await connection.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.key == key)
-            .values(expires_at=func.now() - func.make_interval(0, 0, 0, 0, 0, 1))
-        )
-    retry = await send()
+    retry = await create(kernel, body, key)
     assert retry.status_code == 201, retry.text
+    assert "idempotent-replayed" not in retry.headers
     assert await count_items(kernel_schema, tag) == 1
 
 
-async def test_a_running_request_holds_its_key_for_the_lease_only(kernel, kernel_app, kernel_schema):
+async def test_the_answer_commits_with_the_write(kernel, kernel_schema):
+    """The stored answer is part of the write's transaction: once the write is there, so is its answer,
+    and a retry after any failure past the commit replays it instead of acting again."""
     tag, key = new_tag(), str(uuid.uuid4())
-    kernel_app.state.hold = asyncio.Event()
-    first = asyncio.create_task(create(kernel, {"tag": tag, "name": "slow"}, key))
-    try:
-        await _until_claimed(kernel_schema, key)
-        async with kernel_schema.connect() as connection:
-            held_for = await connection.scalar(
-                select(idempotency_keys.c.expires_at - idempotency_keys.c.created_at).where(
-                    idempotency_keys.c.key == key
-                )
-            )
-        assert held_for.total_seconds() == pytest.approx(IN_FLIGHT_LEASE.total_seconds(), abs=5)
-    finally:
-        kernel_app.state.hold.set()
-    assert (await first).status_code == 201
+    first = await create(kernel, {"tag": tag, "name": "atomic"}, key)
+    async with kernel_schema.connect() as connection:
+        item_xmin = await connection.scalar(
+            text("SELECT xmin::text FROM kernel_test.items WHERE id = :id"), {"id": first.json()["id"]}
+        )
+        key_xmin = await connection.scalar(
+            text("SELECT xmin::text FROM kernel_test.idempotency_keys WHERE key = :key"), {"key": key}
+        )
+    assert item_xmin == key_xmin  # written by one transaction
+    retry = await create(kernel, {"tag": tag, "name": "atomic"}, key)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await count_items(kernel_schema, tag) == 1
+
+
+async def test_a_retry_with_an_unverified_token_is_never_replayed(kernel, kernel_schema):
+    """A stored answer goes only to its verified caller: forged, unsigned or expired tokens carrying the
+    victim's key and body are refused (401), never answered from the store."""
+    tag, key = new_tag(), str(uuid.uuid4())
+    body = {"tag": tag, "name": "victim"}
+    assert (await create(kernel, body, key, sub="victim")).status_code == 201
+    claims = {"sub": "victim", "aud": "cityops", "scope": "kernel:write", "exp": int(time.time()) + 600}
+    forged = {
+        "unsigned": jwt.encode(claims, key=None, algorithm="none"),
+        "other key": jwt.encode(claims, "another-secret-" + "y" * 20, algorithm="HS256"),
+        "expired": jwt.encode({**claims, "exp": int(time.time()) - 60}, SECRET, algorithm="HS256"),
+    }
+    for name, token in forged.items():
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        response = await kernel.post(f"{PREFIX}/items", json=body, headers=headers)
+        assert response.status_code == 401, name
+        assert "idempotent-replayed" not in response.headers, name
+    assert await count_items(kernel_schema, tag) == 1
 
 
 async def test_failed_first_request_leaves_nothing_so_a_retry_runs(kernel, kernel_app, kernel_schema):

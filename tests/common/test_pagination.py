@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
+from tests.problems import assert_problem
+
 from .conftest import bearer, client_for
 from .kernel_app import PREFIX
-from .test_problems import assert_problem
 
 
 def new_tag() -> str:

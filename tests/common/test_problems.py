@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 
-import httpx
 import pytest
 
 from services.common.problems import (
@@ -13,21 +12,14 @@ from services.common.problems import (
     Conflict,
     InvalidTransition,
     NotFound,
+    UnprocessableEntity,
+    ValidationFailed,
     problem_responses,
 )
+from tests.problems import assert_problem
 
 from .conftest import bearer
 from .kernel_app import PREFIX, SECRET_IN_ERROR
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
-    body = response.json()
-    assert body["type"] == f"urn:cityops:problem:{slug}"
-    assert body["status"] == status
-    assert body["title"]
-    return body
 
 
 async def test_body_validation_errors_name_each_field_and_its_location(kernel):
@@ -69,6 +61,12 @@ async def test_unknown_path_is_a_404_problem(kernel):
     response = await kernel.get("/v1/kernel/no-such-thing")
     body = assert_problem(response, 404, "not-found")
     assert body["detail"] == "No resource lives at this path."
+
+
+async def test_a_trailing_slash_is_a_404_problem_not_a_redirect(kernel):
+    response = await kernel.get(f"{PREFIX}/items/", headers=bearer())
+    assert_problem(response, 404, "not-found")
+    assert "location" not in response.headers
 
 
 async def test_unknown_resource_is_a_404_problem_naming_it(kernel):
@@ -136,9 +134,33 @@ def test_problem_responses_document_problem_json_and_merge_same_status():
     responses = problem_responses(NotFound, Conflict, InvalidTransition)
 
     assert set(responses) == {404, 409}
-    assert responses[409]["description"] == "Conflict; This status change is not allowed"
+    assert responses[409]["x-problem-types"] == [
+        "urn:cityops:problem:conflict",
+        "urn:cityops:problem:invalid-transition",
+    ]
+    assert (
+        "`urn:cityops:problem:invalid-transition`: This status change is not allowed"
+        in (responses[409]["description"])
+    )
     for entry in responses.values():
         assert entry["content"] == {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_a_422_is_documented_and_answered_with_errors():
+    responses = problem_responses(UnprocessableEntity)
+    assert responses[422]["content"] == {
+        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ValidationProblem"}}
+    }
+    # Merged with a problem of the plain schema, the status keeps the schema both share.
+    assert (
+        problem_responses(UnprocessableEntity, Conflict, ValidationFailed)[422]["content"]
+        == (responses[422]["content"])
+    )
+
+    problem = UnprocessableEntity("The file cannot be read.", line=3).to_problem()
+    assert problem.model_dump(mode="json", exclude_none=True)["errors"] == [
+        {"location": ["body"], "message": "The file cannot be read.", "code": "unprocessable-entity"}
+    ]
 
 
 @pytest.mark.parametrize("path", ["/openapi.json"])

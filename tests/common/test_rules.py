@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from fastapi import APIRouter
 
+from services.common.clock import fiscal_quarter, fiscal_year
 from services.common.db import async_url, new_id
 from services.common.openapi import duplicate_operation_ids
 from services.common.problems import InvalidTransition
-from services.common.reference import DEPARTMENTS, fiscal_quarter, fiscal_year
+from services.common.reference import DEPARTMENTS
 from services.common.transitions import StateMachine
 
 from .kernel_app import create_kernel_app, kernel_settings

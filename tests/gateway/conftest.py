@@ -1,4 +1,4 @@
-"""Real servers for the gateway tests: the vendors service, test upstreams and gateways, each a uvicorn
+"""Real servers for the gateway tests: the vendors and assets services, test upstreams and gateways, each a uvicorn
 server on its own port and thread, so every test goes over real HTTP.
 
 The vendors service gets a database of its own here: requests through the gateway commit, and must not
@@ -22,6 +22,8 @@ import uvicorn
 from gateway.app import create_app as create_gateway_app
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream
+from services.assets.app import create_app as create_assets_app
+from services.assets.settings import AssetsSettings
 from services.common.auth import mint_token
 from services.vendors.app import create_app as create_vendors_app
 from services.vendors.settings import VendorsSettings
@@ -107,6 +109,12 @@ def vendors_snapshot(tmp_path_factory: pytest.TempPathFactory, gateway_database_
 def vendors_server(serve: Callable[[Any], Server], gateway_database_url: str) -> Server:
     settings = VendorsSettings(database_url=gateway_database_url, jwt_secret=JWT_SECRET, log_json=False)
     return serve(create_vendors_app(settings))
+
+
+@pytest.fixture(scope="session")
+def assets_server(serve: Callable[[Any], Server], gateway_database_url: str) -> Server:
+    settings = AssetsSettings(database_url=gateway_database_url, jwt_secret=JWT_SECRET, log_json=False)
+    return serve(create_assets_app(settings))
 
 
 @pytest.fixture(scope="session")

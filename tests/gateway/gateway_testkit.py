@@ -36,6 +36,7 @@ class EchoUpstream:
 
     def __init__(self) -> None:
         self.completed = 0
+        self.readiness_probes = 0
         self.flaky_calls: dict[str, int] = {}
         self.release_gate = threading.Event()
         self.app = Starlette(
@@ -47,6 +48,7 @@ class EchoUpstream:
                 Route(f"{self.prefix}/hop-headers", self.hop_headers),
                 Route(f"{self.prefix}/broken-stream", self.broken_stream),
                 Route(f"{self.prefix}/redirect", self.redirect),
+                Route(f"{self.prefix}/redirect-absolute", self.redirect_absolute),
                 Route(f"{self.prefix}/cookie", self.cookie),
                 Route(self.prefix + "/flaky/{key}", self.flaky, methods=["GET", "POST"]),
                 Route(self.prefix + "/{path:path}", self.echo, methods=ALL_METHODS),
@@ -54,6 +56,7 @@ class EchoUpstream:
         )
 
     async def ready(self, _: Request) -> Response:
+        self.readiness_probes += 1
         return JSONResponse({"status": "ready"})
 
     async def echo(self, request: Request) -> Response:
@@ -105,6 +108,12 @@ class EchoUpstream:
 
     async def redirect(self, _: Request) -> Response:
         return Response(status_code=307, headers={"Location": f"{self.prefix}/elsewhere"})
+
+    async def redirect_absolute(self, request: Request) -> Response:
+        """A redirect to the address the upstream was called on, as frameworks write them."""
+        return Response(
+            status_code=307, headers={"Location": f"{request.base_url}v1/echo/elsewhere?page=2#top"}
+        )
 
     async def cookie(self, _: Request) -> Response:
         response = PlainTextResponse("ok")

@@ -49,6 +49,9 @@ def test_the_upstream_table_points_at_each_service_s_snapshot():
     vendors = next(u for u in UPSTREAMS if u.name == "vendors")
     assert vendors.prefix == "/v1/procurement"
     assert vendors.openapi_snapshot == PROJECT_ROOT / "services" / "vendors" / "openapi.json"
+    assets = next(u for u in UPSTREAMS if u.name == "assets")
+    assert (assets.prefix, assets.default_url) == ("/v1/real-estate", "http://127.0.0.1:8002")
+    assert assets.openapi_snapshot == PROJECT_ROOT / "services" / "assets" / "openapi.json"
     assert len({u.prefix for u in UPSTREAMS}) == len(UPSTREAMS)
     with pytest.raises(ValueError, match="prefix"):
         Upstream("broken", "/v1/broken/", "http://x", vendors.openapi_snapshot)
@@ -58,14 +61,23 @@ async def test_the_default_table_forwards_to_the_service_it_names(
     monkeypatch: pytest.MonkeyPatch,
     serve: Callable[[Any], Server],
     vendors_server: Server,
+    assets_server: Server,
     auth,
 ):
     """The gateway as `cityops` runs it: no upstream list given, addresses from CITYOPS_<SERVICE>_URL."""
     monkeypatch.setenv("CITYOPS_VENDORS_URL", vendors_server.url)
+    monkeypatch.setenv("CITYOPS_ASSETS_URL", assets_server.url)
     gateway = serve(create_app(GatewaySettings(jwt_secret=JWT_SECRET, log_json=False, log_level="WARNING")))
 
     async with httpx.AsyncClient(base_url=gateway.url) as client:
         listed = await client.get("/v1/procurement/vendors", headers=auth("procurement:read"))
+        assets = await client.get("/v1/real-estate/assets", headers=auth("real_estate:read"))
+        inventory = await client.get("/v1/real-estate/inventory")
+        document = await client.get("/openapi.json")
         ready = await client.get("/readyz")
     assert listed.status_code == 200, listed.text
-    assert ready.json() == {"status": "ready", "upstreams": {"vendors": "ready"}}
+    assert assets.status_code == 200, assets.text
+    assert inventory.status_code == 200, inventory.text
+    paths = document.json()["paths"]
+    assert "/v1/procurement/vendors" in paths and "/v1/real-estate/assets" in paths
+    assert ready.json() == {"status": "ready", "upstreams": {"vendors": "ready", "assets": "ready"}}

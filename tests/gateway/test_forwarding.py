@@ -211,6 +211,26 @@ async def test_redirects_reach_the_client_unfollowed(gateway: httpx.AsyncClient)
     assert response.headers["location"] == "/v1/echo/elsewhere"
 
 
+async def test_a_redirect_to_the_upstreams_own_address_is_made_relative(
+    gateway: httpx.AsyncClient, echo_server
+):
+    response = await gateway.get("/v1/echo/redirect-absolute")
+
+    assert response.status_code == 307
+    assert response.headers["location"] == "/v1/echo/elsewhere?page=2#top"
+    assert echo_server.url.split("//")[1] not in response.text + str(response.headers)
+
+
+async def test_a_trailing_slash_is_a_404_problem_not_a_redirect_inside_the_network(
+    gateway: httpx.AsyncClient, auth, vendors_server
+):
+    response = await gateway.get("/v1/procurement/vendors/", headers=auth())
+
+    problem(response, 404)
+    assert "location" not in response.headers
+    assert vendors_server.url.split("//")[1] not in response.text
+
+
 async def test_cookies_an_upstream_sets_go_to_that_client_only(gateway: httpx.AsyncClient, gateway_url: str):
     first = await gateway.get("/v1/echo/cookie")
     assert "upstream_session=meant-for-one-client-only" in first.headers["set-cookie"]

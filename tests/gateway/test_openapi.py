@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 import schemathesis
+from openapi_spec_validator import validate
 
 from gateway.openapi import HTTP_METHODS, build_document, merge_documents
 from gateway.upstreams import Upstream
-from services.common.openapi import duplicate_operation_ids
+from services.common.openapi import SECURITY_SCHEME, duplicate_operation_ids, oauth2_scheme, response_headers
 from services.common.problems import problem_schema_components
 
 
@@ -70,6 +71,33 @@ async def test_merged_operations_document_the_gateway_s_own_answers(gateway: htt
     assert "413" not in listing["responses"]  # nothing to upload
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     assert create["responses"]["429"]["content"]["application/problem+json"]["schema"] == problem_ref
+    # The gateway's rate headers on every answer, Retry-After where it refuses or cannot reach a service.
+    for status, response in create["responses"].items():
+        assert {"X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+            response["headers"]
+        ), status
+    assert "Retry-After" in create["responses"]["429"]["headers"]
+    assert "Retry-After" in create["responses"]["503"]["headers"]
+    assert "urn:cityops:problem:rate-limited" in create["responses"]["429"]["x-problem-types"]
+
+
+async def test_the_merged_document_is_valid_with_one_security_scheme(gateway: httpx.AsyncClient):
+    document = (await gateway.get("/openapi.json")).json()
+    validate(document)
+    assert document["components"]["securitySchemes"] == {SECURITY_SCHEME: oauth2_scheme()}
+    assert document["components"]["headers"] == response_headers()
+    clock = document["paths"]["/v1/sandbox/clock"]["get"]
+    assert clock["security"] == [{SECURITY_SCHEME: ["sandbox:clock"]}]
+    assert document["paths"]["/v1/procurement/directory"]["get"]["security"] == []
+    vendors_create = document["paths"]["/v1/procurement/vendors"]["post"]
+    assert vendors_create["security"] == [{SECURITY_SCHEME: ["procurement:write"]}]
+
+
+async def test_the_rate_headers_documented_are_sent(gateway: httpx.AsyncClient):
+    response = await gateway.get("/v1/procurement/directory")
+    assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "x-request-id"} <= set(
+        response.headers
+    )
 
 
 def _service(name: str, prefix: str, status_enum: list[str], operation_id: str) -> dict[str, Any]:

@@ -80,6 +80,19 @@ async def test_readyz_reports_each_upstream(gateway: httpx.AsyncClient):
     assert elapsed < 2.5  # probes run side by side, each bounded
 
 
+async def test_readyz_asks_the_upstreams_at_most_once_a_second(gateway: httpx.AsyncClient, echo):
+    await gateway.get("/readyz")
+    before = echo.readiness_probes
+
+    answers = await asyncio.gather(*(gateway.get("/readyz") for _ in range(20)))
+    await asyncio.sleep(1.2)
+    later = await gateway.get("/readyz")
+
+    assert {answer.json()["upstreams"]["echo"] for answer in [*answers, later]} == {"ready"}
+    assert echo.readiness_probes - before <= 2  # at most the one expiring now, then the one after 1.2 s
+    assert echo.readiness_probes > before  # an answer is remembered a second, not for ever
+
+
 async def test_readyz_is_200_when_every_upstream_is_ready(strict_gateway_url: str):
     async with httpx.AsyncClient(base_url=strict_gateway_url) as client:
         response = await client.get("/readyz")
