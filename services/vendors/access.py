@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.common.auth import Principal, requires
+from services.common.auth import Principal, optional_token, requires, requires_one_of
 from services.common.problems import Forbidden
 from services.vendors.settings import VendorsSettings
 
@@ -25,6 +25,14 @@ Reader = Annotated[Principal, requires(READ)]
 Writer = Annotated[Principal, requires(WRITE)]
 Evaluator = Annotated[Principal, requires(EVALUATE)]
 Bidder = Annotated[Principal, requires(BID)]
+# A token holding one of the scopes, the service deciding from the record which one it asks for (403).
+OpenedBidReader = Annotated[Principal, requires_one_of(READ, BID)]  # staff, or the bid's own supplier
+EvaluationReader = Annotated[Principal, requires_one_of(READ, EVALUATE)]
+ProtestReader = Annotated[Principal, requires_one_of(READ, EVALUATE, BID)]  # staff, or the protester
+ProtestMover = Annotated[Principal, requires_one_of(EVALUATE, BID)]  # evaluators decide; protesters withdraw
+SolicitationMover = Annotated[Principal, requires_one_of(WRITE, EVALUATE)]  # by the status moved to
+# Public reads: anyone; a token holding one of these sees more (drafts, askers' names).
+Viewer = Annotated[Principal | None, optional_token(READ, WRITE)]
 
 
 def can(principal: Principal | None, scope: str) -> bool:

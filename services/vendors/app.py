@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
@@ -12,7 +14,7 @@ from services.vendors.bids.router import router as bids_router
 from services.vendors.bids.sealing import Sealer
 from services.vendors.certifications.router import agencies_router as certifying_agencies_router
 from services.vendors.certifications.router import router as certifications_router
-from services.vendors.db import audit, idempotency_keys
+from services.vendors.db import audit, idempotency_keys, sandbox_clock
 from services.vendors.directory.router import router as directory_router
 from services.vendors.duplicates.router import router as duplicates_router
 from services.vendors.evaluation.router import router as evaluation_router
@@ -24,7 +26,10 @@ from services.vendors.payments.router import router as payments_router
 from services.vendors.registry.router import router as registry_router
 from services.vendors.reports.router import router as reports_router
 from services.vendors.settings import VendorsSettings
+from services.vendors.solicitations.router import departments_router
 from services.vendors.solicitations.router import router as solicitations_router
+from services.vendors.tax.duplicate_attempts import DuplicateTinAttempts
+from services.vendors.tax.router import document_tax_profile_put
 from services.vendors.tax.router import router as tax_router
 from services.vendors.tax.vault import TinVault
 
@@ -48,6 +53,7 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             tax_router,
             duplicates_router,
             solicitations_router,
+            departments_router,
             bids_router,
             evaluation_router,
             awards_router,
@@ -60,6 +66,7 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
             audit_router(audit, area="procurement"),
         ],
         idempotency_keys=idempotency_keys,
+        sandbox_clock=sandbox_clock,
         openapi_tags=[
             {"name": "vendors", "description": "Firms registered to do business with the City."},
             {
@@ -76,6 +83,10 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
                 "name": "tax",
                 "description": "Vendors' tax profiles: the TIN encrypted, shown masked, revealed only with "
                 "`procurement:tax_reveal` and a reason, every reveal audited.",
+            },
+            {
+                "name": "departments",
+                "description": "The City's departments: the codes procurement records and filters take.",
             },
             {"name": "duplicates", "description": "Vendors registered twice: candidates, and merging them."},
             {
@@ -152,5 +163,20 @@ def create_app(settings: VendorsSettings | None = None) -> FastAPI:
     app.add_middleware(KeyedImportLimit, path=f"{PREFIX}/imports", max_bytes=settings.import_keyed_max_bytes)
     # Built at start-up so that a malformed key stops the process instead of failing a request.
     app.state.tin_vault = TinVault.from_settings(settings)
+    app.state.tin_duplicate_attempts = DuplicateTinAttempts.from_settings(settings)
     app.state.bid_sealer = Sealer.from_settings(settings)
+    _document_service_rules(app)
     return app
+
+
+def _document_service_rules(app: FastAPI) -> None:
+    """What this service's document says beyond the kernel's rules: the tax profile's PUT (its optional
+    preconditions, its body as one variant per TIN type)."""
+    kernel_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = kernel_document()
+        document_tax_profile_put(document, PREFIX)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

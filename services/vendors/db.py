@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from services.common.audit import AuditLog, audit_table
 from services.common.db import schema_registry
 from services.common.idempotency import idempotency_table
+from services.common.sandbox import sandbox_clock_table
 
 SCHEMA = "vendors"
 
@@ -17,3 +18,4 @@ metadata = VendorsBase.metadata
 
 audit = AuditLog(audit_table(metadata))
 idempotency_keys = idempotency_table(metadata)
+sandbox_clock = sandbox_clock_table(metadata)

@@ -28,9 +28,9 @@ from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.common.db import create_engine, new_id, utcnow
+from services.common.clock import CITY_TIME_ZONE, city_today, utcnow
+from services.common.db import create_engine, new_id
 from services.vendors.certifications.models import CertificationRow
-from services.vendors.certifications.validity import CITY_TIME_ZONE, city_today
 from services.vendors.contracts import (
     CertificationCreate,
     CertificationStatus,

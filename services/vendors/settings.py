@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from cryptography.fernet import Fernet
+from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -38,6 +39,11 @@ class VendorsSettings(ServiceSettings):
         default=None,
         description="Key of the HMAC that fingerprints tax ids for duplicate detection. Never change it "
         "without re-fingerprinting every profile. Unset: derived from the platform signing key.",
+    )
+    tin_duplicate_limit: str = Field(
+        default="10/hour",
+        description="Refused attempts to set a TIN another vendor holds, per caller, in the `limits` "
+        "notation; past them, the caller's tax-profile writes are 429 until the window slides on.",
     )
     bid_sealing_keys: SecretStr | None = Field(
         default=None,
@@ -107,6 +113,12 @@ class VendorsSettings(ServiceSettings):
         description="The largest import file accepted with an `Idempotency-Key` (whose store holds the whole "
         "body in memory); larger files are sent without one, as imports are idempotent by content.",
     )
+
+    @field_validator("tin_duplicate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse(value)  # a malformed rate stops the start (ValueError)
+        return value
 
     @field_validator("bid_sealing_keys")
     @classmethod

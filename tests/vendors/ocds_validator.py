@@ -1,10 +1,12 @@
-"""The official OCDS validator (libcoveocds), run without the network.
+"""The official OCDS validator (libcoveocds), run without the network, against the published files.
 
 libcoveocds downloads the standard (a ZIP of its repository) and every extension a package declares.
-Here the standard comes from `ocds_standard/schema` as ZIP bytes (the `standard_zip` setting), and the
-extensions' files are answered from `ocds_standard/extensions` by a transport mounted on the HTTP
-session that ocdsextensionregistry fetches through. Any other URL fails at once, so a validation that
-would need the network fails the test instead of reaching out.
+Here both come from genuine, unmodified copies kept beside the repository, in
+`../shared/standards/ocds/` (its README.md says where each file comes from): the standard's ZIP is
+given to libcoveocds as it is shipped (the `standard_zip` setting), and the declared extensions' URLs
+are answered from their published files by a transport mounted on the HTTP sessions libcoveocds
+fetches through. Any other URL fails at once, so a validation that would need the network fails the
+test instead of reaching out. Nothing here writes a schema or a codelist of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonref
+import pytest
 import requests
 from libcoveocds.api import ocds_json_output
 from libcoveocds.config import LibCoveOCDSConfig
@@ -28,32 +31,81 @@ from urllib3 import HTTPResponse
 
 from services.vendors.ocds.packages import EXTENSIONS
 
-STANDARD = Path(__file__).parent / "ocds_standard"
-# The copy of the standard is 1.1.4 (see ocds_standard/README.md); its files reference that tag.
-STANDARD_TAG = "1__1__4"
-# A release-schema patch and extension.json from raw.githubusercontent.com, or the repository's ZIP.
-_RAW = re.compile(r"^https://raw\.githubusercontent\.com/[^/]+/(?P<repo>[^/]+)/[^/]+/(?P<file>.+)$")
-_ARCHIVE = re.compile(r"^https://github\.com/[^/]+/(?P<repo>[^/]+)/archive/(?P<ref>[^/]+)\.zip$")
-# A schema of the standard, which jsonref fetches when it dereferences the record package schema.
+# CI clones the repository with `shared` beside it: <repository>/../shared/standards/ocds.
+REPOSITORY = Path(__file__).resolve().parents[2]
+PUBLISHED = REPOSITORY.parent / "shared" / "standards" / "ocds"
+# The standard libcoveocds 0.17 validates "1.1" against, as its repository archive at that tag.
+STANDARD_TAG = "1__1__5"
+STANDARD_ZIP = PUBLISHED / f"standard-{STANDARD_TAG}.zip"
+EXTENSION_FILES = PUBLISHED / "extensions"
+# A file of an extension, as the declared extension.json URLs and their siblings name it.
+_RAW = re.compile(
+    r"^https://raw\.githubusercontent\.com/open-contracting-extensions/"
+    r"(?P<repo>[\w-]+)/(?P<ref>[\w.-]+)/(?P<file>[\w+-]+(?:/[\w+.-]+)?\.(?:json|csv))$"
+)
+# The archive of an extension's repository at a ref, which ocdsextensionregistry derives from the
+# extension.json URL and reads the extension's files from.
+_ARCHIVE = re.compile(
+    r"^https://github\.com/open-contracting-extensions/(?P<repo>[\w-]+)/archive/(?P<ref>[\w.-]+)\.zip$"
+)
+# A schema of the standard, which jsonref fetches when it dereferences the package schemas.
 _SCHEMA = re.compile(
     rf"^https?://standard\.open-contracting\.org/schema/{STANDARD_TAG}/(?P<file>[\w-]+\.json)$"
 )
 
 
-class OfflineExtensions(BaseAdapter):
-    """Answers the declared extensions' and the standard's URLs from local files; refuses every other
-    request."""
+def published_files() -> Path:
+    """The folder of published files, or a failure that says where it was looked for."""
+    if not STANDARD_ZIP.is_file() or not EXTENSION_FILES.is_dir():
+        pytest.fail(
+            f"The published OCDS standard and extensions are missing: expected {STANDARD_ZIP} and "
+            f"{EXTENSION_FILES}/. The tests read them from <repository>/../shared/standards/ocds/: "
+            "clone or link the `shared` folder beside the repository.",
+            pytrace=False,
+        )
+    return PUBLISHED
+
+
+@cache
+def standard_zip() -> bytes:
+    published_files()
+    return STANDARD_ZIP.read_bytes()
+
+
+def standard_file(name: str) -> bytes:
+    """A file of the standard's `schema/` folder, read from its ZIP as published."""
+    with zipfile.ZipFile(io.BytesIO(standard_zip())) as archive:
+        return archive.read(f"standard-{STANDARD_TAG}/schema/{name}")
+
+
+def extension_file(repo: str, ref: str, name: str) -> Path | None:
+    """A published file of an extension at a ref, if it is kept here."""
+    path = (EXTENSION_FILES / repo / ref / name).resolve()
+    if path.is_relative_to(EXTENSION_FILES.resolve()) and path.is_file():
+        return path
+    return None
+
+
+class OfflineStandard(BaseAdapter):
+    """Answers the declared extensions' and the standard's URLs from the published files; refuses every
+    other request."""
 
     def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
         url = request.url or ""
-        raw, archive, schema = _RAW.match(url), _ARCHIVE.match(url), _SCHEMA.match(url)
-        if schema and (STANDARD / "schema" / schema["file"]).is_file():
-            return _response(request, (STANDARD / "schema" / schema["file"]).read_bytes())
-        if raw and (STANDARD / "extensions" / raw["repo"] / raw["file"]).is_file():
-            return _response(request, (STANDARD / "extensions" / raw["repo"] / raw["file"]).read_bytes())
-        if archive and (STANDARD / "extensions" / archive["repo"]).is_dir():
-            return _response(request, _zip(STANDARD / "extensions" / archive["repo"], archive["repo"]))
-        raise requests.ConnectionError(f"no network in tests: {url}")
+        if raw := _RAW.match(url):
+            path = extension_file(raw["repo"], raw["ref"], raw["file"])
+            if path is not None:
+                return _response(request, path.read_bytes())
+        if archive := _ARCHIVE.match(url):
+            metadata = extension_file(archive["repo"], archive["ref"], "extension.json")
+            if metadata is not None:
+                return _response(request, _archive(metadata.parent, archive["repo"]))
+        if schema := _SCHEMA.match(url):
+            try:
+                return _response(request, standard_file(schema["file"]))
+            except KeyError:
+                pass
+        raise requests.ConnectionError(f"no network in tests, and no published copy of {url}")
 
     def close(self) -> None:
         pass
@@ -71,65 +123,36 @@ def _response(request: requests.PreparedRequest, content: bytes) -> requests.Res
     return HTTPAdapter().build_response(request, raw)
 
 
-def _zip(folder: Path, root: str) -> bytes:
-    """The folder as GitHub serves a repository archive: every file under one top-level folder."""
+def _archive(folder: Path, root: str) -> bytes:
+    """The published files of an extension at a ref, packed as GitHub serves a repository archive:
+    under one top-level folder, each file's bytes as they are."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{root}/", "")
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                archive.write(path, f"{root}/{path.relative_to(folder)}")
+                archive.write(path, f"{root}/{path.relative_to(folder).as_posix()}")
     return buffer.getvalue()
 
 
-def _closed_codelists(schema: Any, found: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The closed codelists' codes, as the schema enumerates them (`enum` beside `codelist`)."""
-    if isinstance(schema, dict):
-        enum = schema.get("enum") or schema.get("items", {}).get("enum")
-        if isinstance(schema.get("codelist"), str) and isinstance(enum, list):
-            found[schema["codelist"]] = [code for code in enum if code is not None]
-        for value in schema.values():
-            _closed_codelists(value, found)
-    elif isinstance(schema, list):
-        for value in schema:
-            _closed_codelists(value, found)
-    return found
-
-
-@cache
-def _standard_zip() -> bytes:
-    """The standard's files laid out as its repository archive (tags before 1__1__5 keep them in
-    `standard/schema/`). The codelist files, which libcoveocds reads to report codes, are written from
-    the closed codelists the release schema enumerates; open codelists are left out, and libcoveocds
-    then checks no code against them."""
-    root = "standard-1.1.4/standard/schema"
-    release_schema = json.loads((STANDARD / "schema" / "release-schema.json").read_text())
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("standard-1.1.4/", "")
-        for path in sorted((STANDARD / "schema").glob("*.json")):
-            archive.write(path, f"{root}/{path.name}")
-        for name, codes in sorted(_closed_codelists(release_schema, {}).items()):
-            archive.writestr(f"{root}/codelists/{name}", "Code\n" + "".join(f"{code}\n" for code in codes))
-    return buffer.getvalue()
-
-
-def _offline_session() -> None:
+def offline_session() -> None:
     """Both HTTP clients libcoveocds reaches through: ocdsextensionregistry's session, and `requests`
     as jsonref calls it (a session here, with the same transport)."""
+    published_files()
     offline = requests.Session()
     for prefix in ("https://", "http://"):
-        registry_util.session.mount(prefix, OfflineExtensions())
-        offline.mount(prefix, OfflineExtensions())
+        registry_util.session.mount(prefix, OfflineStandard())
+        offline.mount(prefix, OfflineStandard())
     jsonref.requests = offline
 
 
 def validate(package: dict[str, Any]) -> dict[str, Any]:
     """libcoveocds's report on a release or record package (its `api` context, as its CLI gives)."""
-    _offline_session()
+    offline_session()
     config = LibCoveOCDSConfig()
     config.config["context"] = "api"
-    config.config["standard_zip"] = _standard_zip()
+    config.config["standard_zip"] = standard_zip()
+    # Pinned, so that a newer libcoveocds asking for another tag fails here rather than downloading it.
     config.config["schema_version_choices"] = {
         "1.1": ("1.1", "https://standard.open-contracting.org/1.1/en/", STANDARD_TAG)
     }
@@ -142,14 +165,20 @@ def validate(package: dict[str, Any]) -> dict[str, Any]:
 
 
 def assert_valid(package: dict[str, Any]) -> dict[str, Any]:
-    """No validation error, no code outside a closed codelist, every declared extension found and
-    applied; returns the report."""
+    """No validation error, no code outside a closed codelist, no field outside the schema but paging
+    links, every declared extension found and applied with its codelists; returns the report."""
     assert package["extensions"] == EXTENSIONS
     report = validate(package)
     assert report["validation_errors"] == [], json.dumps(report["validation_errors"], indent=1)[:4000]
     # Codes outside a closed codelist are errors too; libcoveocds lists them apart.
     assert report["additional_closed_codelist_values"] == {}, report["additional_closed_codelist_values"]
+    # Fields the schema and the declared extensions do not define are allowed, so libcoveocds lists
+    # them apart. The one the City adds is `links` (the next page): OCDS 1.1 packages have no paging.
+    additional = {(entry["path"], entry["field"]) for entry in report.get("additional_fields", [])}
+    assert additional <= {("", "links")}, additional
     extensions = report.get("extensions", {})
     assert extensions.get("invalid_extension", {}) == {}, extensions
     assert extensions.get("is_extended_schema") is True, extensions
+    failed = {entry["url"]: entry["failed_codelists"] for entry in extensions.get("extensions", [])}
+    assert set(failed) == set(EXTENSIONS) and not any(failed.values()), failed
     return report

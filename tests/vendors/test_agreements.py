@@ -8,27 +8,28 @@ import uuid
 
 import pytest
 
-from tests.vendors.test_awards import DAY_AFTER, award_move, with_intent
-from tests.vendors.test_evaluation import EVALUATE, certify
-from tests.vendors.test_solicitations import (
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    CONTRACTS,
+    DAY_AFTER,
+    EVALUATE,
+    VALID_IN_2030,
     VENDORS,
     WRITE,
     active_vendor,
-    assert_problem,
     audit_actions,
-    clock,
+    certify,
+    move_award,
+    with_intent,
 )
 
-__all__ = ["clock"]  # the fixture, shared with the solicitation tests
-
-CONTRACTS = "/v1/procurement/contracts"
 PERIOD = {"start": "2030-05-01", "end": "2031-04-30"}
 
 
 async def active_award(client, auth, clock, prices=("90000.00", "95000.00")):
     solicitation, vendor_ids, _, award = await with_intent(client, auth, clock, list(prices))
     clock.set(DAY_AFTER)
-    response = await award_move(client, auth, award["id"], "active")
+    response = await move_award(client, auth, award["id"], "active")
     assert response.status_code == 200, response.text
     return solicitation, vendor_ids, response.json()
 
@@ -116,7 +117,7 @@ async def test_only_an_active_award_without_a_contract_makes_one(vendors, auth, 
     assert_problem(backwards, 422, "validation-error")
 
     clock.set(DAY_AFTER)
-    await award_move(vendors, auth, intent["id"], "active")
+    await move_award(vendors, auth, intent["id"], "active")
     first = await drafted(vendors, auth, intent, title="Civic Center resurfacing, phase 1")
     assert first["title"] == "Civic Center resurfacing, phase 1"
     second = await vendors.post(CONTRACTS, json=body, headers=auth(WRITE))
@@ -233,8 +234,8 @@ async def test_subcontract_commitments_name_active_certified_subs(vendors, auth,
     _, (prime, _), award = await active_award(vendors, auth, clock)
     contract = await signed(vendors, auth, award)
     sub = await active_vendor(vendors, auth, name="Highland Park Striping LLC")
-    await certify(vendors, auth, sub, "sbe")
-    await certify(vendors, auth, sub, "dbe", effective="2029-01-01", expiration="2030-04-12")
+    await certify(vendors, auth, sub, "sbe", **VALID_IN_2030)
+    await certify(vendors, auth, sub, "dbe", effective_date="2029-01-01", expiration_date="2030-04-12")
 
     certified = await commit(vendors, auth, contract, sub, "15000.00", certification_type="sbe")
     assert certified.status_code == 201, certified.text

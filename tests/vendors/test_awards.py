@@ -10,52 +10,32 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.vendors.awards.calendar import add_business_days, is_business_day
-from tests.vendors.test_evaluation import (
+from services.common.clock import add_business_days, is_business_day
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    AWARDS,
+    DAY_AFTER,
     EVALUATE,
-    determine,
-    qualify,
-    ranking,
-    under_evaluation,
-)
-from tests.vendors.test_solicitations import (
+    INTENT_AT,
+    PROTESTS,
     SOLICITATIONS,
     VENDORS,
     WRITE,
     active_vendor,
-    assert_problem,
     audit_actions,
-    clock,
-    move,
+    determine,
+    issue_intent,
+    move_award,
+    move_solicitation,
+    qualify,
+    ranking,
     supplier,
+    under_evaluation,
+    with_intent,
 )
 
-__all__ = ["clock"]  # the fixture, shared with the solicitation tests
-
-AWARDS = "/v1/procurement/awards"
-PROTESTS = "/v1/procurement/protests"
-# Friday 5 April 2030, 10:00 in Los Angeles: five business days later is Friday 12 April.
-INTENT_AT = datetime(2030, 4, 5, 17, 0, tzinfo=UTC)
 WINDOW_ENDS = "2030-04-12"
 LAST_MINUTE = datetime(2030, 4, 13, 6, 30, tzinfo=UTC)  # 23:30 on the 12th in Los Angeles
-DAY_AFTER = datetime(2030, 4, 13, 15, 0, tzinfo=UTC)  # 08:00 on the 13th in Los Angeles
-
-
-async def issue_intent(client, auth, solicitation, bid_id):
-    response = await client.post(
-        f"{SOLICITATIONS}/{solicitation['id']}/awards", json={"bid_id": bid_id}, headers=auth(EVALUATE)
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def with_intent(client, auth, clock, prices, **overrides):
-    """An evaluated solicitation whose every bid is qualified, and the intent to award the lowest."""
-    solicitation, vendor_ids, bid_ids = await under_evaluation(client, auth, clock, prices, **overrides)
-    await qualify(client, auth, solicitation, *bid_ids)
-    clock.set(INTENT_AT)
-    top = (await ranking(client, auth, solicitation))["bids"][0]["bid_id"]
-    return solicitation, vendor_ids, bid_ids, await issue_intent(client, auth, solicitation, top)
 
 
 async def protest(client, auth, award, vendor_id, grounds="The low bidder's license lapsed in March."):
@@ -69,12 +49,6 @@ async def decide(client, auth, protest_id, to, reason="Reviewed by the City Atto
         f"{PROTESTS}/{protest_id}/transitions",
         json={"to": to, "reason": reason},
         headers=headers or auth(EVALUATE),
-    )
-
-
-async def award_move(client, auth, award_id, to, reason=None, scopes=EVALUATE):
-    return await client.post(
-        f"{AWARDS}/{award_id}/transitions", json={"to": to, "reason": reason}, headers=auth(scopes)
     )
 
 
@@ -150,7 +124,7 @@ async def test_intent_to_award_and_awarded_follow_the_award_not_the_transitions_
     solicitation, _, _ = await under_evaluation(vendors, auth, clock, ["90000.00"])
 
     for target in ("intent_to_award", "awarded"):
-        response = await move(vendors, auth, solicitation["id"], target, scopes=EVALUATE)
+        response = await move_solicitation(vendors, auth, solicitation["id"], target, scopes=EVALUATE)
         problem = assert_problem(response, 409, "invalid-transition")
         assert problem["allowed_transitions"] == ["cancelled", "unsuccessful"]
 
@@ -171,7 +145,7 @@ async def test_a_timely_protest_stays_the_award_until_it_is_denied(vendors, auth
     assert (await get_award(vendors, award["id"]))["status"] == "stayed"
 
     clock.set(DAY_AFTER)
-    blocked = await award_move(vendors, auth, award["id"], "active")
+    blocked = await move_award(vendors, auth, award["id"], "active")
     assert assert_problem(blocked, 409, "protest-window-open")["pending_protests"] == [filed.json()["id"]]
     assert_problem(
         await decide(vendors, auth, filed.json()["id"], "denied", reason=None), 422, "validation-error"
@@ -187,7 +161,7 @@ async def test_a_timely_protest_stays_the_award_until_it_is_denied(vendors, auth
     )
     assert (await get_award(vendors, award["id"]))["status"] == "intent"
 
-    active = await award_move(vendors, auth, award["id"], "active")
+    active = await move_award(vendors, auth, award["id"], "active")
     assert active.status_code == 200, active.text
     assert active.json()["status"] == "active" and active.json()["award_date"] == "2030-04-13"
     assert active.json()["vendor_id"] == winner
@@ -214,7 +188,7 @@ async def test_an_untimely_protest_is_recorded_and_dismissed(vendors, auth, cloc
         == f"Untimely: filed on 2030-04-13, after the protest window ended on {WINDOW_ENDS}."
     )
     assert (await get_award(vendors, award["id"]))["status"] == "intent"
-    assert (await award_move(vendors, auth, award["id"], "active")).status_code == 200
+    assert (await move_award(vendors, auth, award["id"], "active")).status_code == 200
     refiled = await decide(vendors, auth, body["id"], "upheld")
     assert assert_problem(refiled, 409, "invalid-transition")["allowed_transitions"] == []
 
@@ -289,7 +263,7 @@ async def test_rejecting_the_last_qualified_bid_makes_the_solicitation_unsuccess
     clock.set(INTENT_AT)
     award = await issue_intent(vendors, auth, solicitation, low)
 
-    rejected = await award_move(
+    rejected = await move_award(
         vendors, auth, award["id"], "rejected", reason="The vendor declined the award."
     )
 
@@ -304,16 +278,16 @@ async def test_rejecting_the_last_qualified_bid_makes_the_solicitation_unsuccess
 async def test_award_moves_that_are_not_the_clients(vendors, auth, clock):
     _, _, _, award = await with_intent(vendors, auth, clock, ["90000.00", "95000.00"])
 
-    assert_problem(await award_move(vendors, auth, award["id"], "rejected"), 422, "validation-error")
+    assert_problem(await move_award(vendors, auth, award["id"], "rejected"), 422, "validation-error")
     for target in ("stayed", "intent", "cancelled"):
         problem = assert_problem(
-            await award_move(vendors, auth, award["id"], target), 409, "invalid-transition"
+            await move_award(vendors, auth, award["id"], target), 409, "invalid-transition"
         )
         assert problem["allowed_transitions"] == ["active", "rejected"]
-    assert_problem(await award_move(vendors, auth, award["id"], "active", scopes=WRITE), 403, "forbidden")
-    assert_problem(await award_move(vendors, auth, uuid.uuid4(), "active"), 404, "not-found")
-    await award_move(vendors, auth, award["id"], "rejected", reason="Declined.")
-    again = await award_move(vendors, auth, award["id"], "active")
+    assert_problem(await move_award(vendors, auth, award["id"], "active", scopes=WRITE), 403, "forbidden")
+    assert_problem(await move_award(vendors, auth, uuid.uuid4(), "active"), 404, "not-found")
+    await move_award(vendors, auth, award["id"], "rejected", reason="Declined.")
+    again = await move_award(vendors, auth, award["id"], "active")
     assert assert_problem(again, 409, "invalid-transition")["allowed_transitions"] == []
 
 
@@ -323,7 +297,7 @@ async def test_the_award_takes_effect_after_the_window_and_only_for_an_active_ve
     )
 
     clock.set(LAST_MINUTE)
-    early = await award_move(vendors, auth, award["id"], "active")
+    early = await move_award(vendors, auth, award["id"], "active")
     assert assert_problem(early, 409, "protest-window-open")["protest_window_ends_on"] == WINDOW_ENDS
 
     suspended = await vendors.post(
@@ -333,10 +307,10 @@ async def test_the_award_takes_effect_after_the_window_and_only_for_an_active_ve
     )
     assert suspended.status_code == 200
     clock.set(DAY_AFTER)
-    refused = await award_move(vendors, auth, award["id"], "active")
+    refused = await move_award(vendors, auth, award["id"], "active")
     assert assert_problem(refused, 409, "vendor-not-eligible")["vendor_status"] == "suspended"
 
-    await award_move(vendors, auth, award["id"], "rejected", reason="Vendor suspended before the award date.")
+    await move_award(vendors, auth, award["id"], "rejected", reason="Vendor suspended before the award date.")
     live = (
         await vendors.get(AWARDS, params={"solicitation_id": solicitation["id"], "status": "intent"})
     ).json()
@@ -364,7 +338,9 @@ async def test_cancelling_the_solicitation_cancels_the_award_and_its_protests(ve
     solicitation, (_, loser), _, award = await with_intent(vendors, auth, clock, ["90000.00", "95000.00"])
     filed = (await protest(vendors, auth, award, loser)).json()
 
-    cancelled = await move(vendors, auth, solicitation["id"], "cancelled", reason="Funding withdrawn.")
+    cancelled = await move_solicitation(
+        vendors, auth, solicitation["id"], "cancelled", reason="Funding withdrawn."
+    )
 
     assert cancelled.status_code == 200, cancelled.text
     assert (await get_award(vendors, award["id"]))["status"] == "cancelled"

@@ -18,29 +18,28 @@ from services.vendors.bids.sealing import Sealer
 from services.vendors.contracts import BidSealedContent
 from services.vendors.settings import MalformedSealingKeys, VendorsSettings
 from tests.conftest import ALL_SCOPES
-from tests.vendors.test_solicitations import (
+from tests.problems import assert_problem
+from tests.vendors.factories import (
     EVALUATE,
     READ,
+    SECRET_PRICE,
     SOLICITATIONS,
     T0,
     TENDER_END,
     TENDER_START,
     WRITE,
     active_vendor,
-    assert_problem,
     audit_actions,
-    clock,
-    move,
+    bid_body,
+    bids_url,
+    move_solicitation,
     published,
     solicitation_body,
+    submit,
     supplier,
 )
 
-__all__ = ["clock"]  # the fixture, shared with the solicitation tests
-
 EVERY_SCOPE = ALL_SCOPES + " procurement:bid"
-# A price no other test data contains, to look for in clear text.
-SECRET_PRICE = "731942.17"
 # Every row of a table as text, for a reader with the database and nothing else.
 DUMPS = {
     table: f"SELECT coalesce(string_agg(t::text, ' '), '') FROM vendors.{table} AS t"  # noqa: S608 (constants)
@@ -48,33 +47,10 @@ DUMPS = {
 }
 
 
-def bid_body(total="1000.00", lines=None, addenda=(), documents=()):
-    sealed = {"total": {"amount": total, "currency": "USD"}}
-    if lines is not None:
-        sealed["line_prices"] = [
-            {"item_id": item_id, "amount": {"amount": amount, "currency": "USD"}} for item_id, amount in lines
-        ]
-    if documents:
-        sealed["financial_documents"] = list(documents)
-    return {"acknowledged_addenda": list(addenda), "sealed": sealed}
-
-
 async def open_solicitation(client, auth, clock, **overrides):
     solicitation = await published(client, auth, **overrides)
     clock.set(TENDER_START + timedelta(hours=1))
     return solicitation
-
-
-def bids_url(solicitation):
-    return f"{SOLICITATIONS}/{solicitation['id']}/bids"
-
-
-async def submit(client, auth, solicitation, vendor_id, body=None):
-    response = await client.post(
-        bids_url(solicitation), json=body or bid_body(), headers=supplier(auth, vendor_id)
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def recompute_receipt(bid_id, sealed_payload, submitted_at):
@@ -159,7 +135,7 @@ async def test_a_full_procurement_from_draft_to_a_verified_tabulation(vendors, a
     assert_problem(await vendors.get(f"{url}/tabulation"), 409, "conflict")
 
     clock.set(new_close + timedelta(hours=1))
-    opened = await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
+    opened = await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
     assert opened.status_code == 200, opened.text
     assert opened.json()["status"] == "opened"
     assert opened.json()["bid_count"] == 3
@@ -471,14 +447,22 @@ async def test_the_opening_waits_for_the_close_and_happens_once(vendors, auth, c
     bid = await submit(vendors, auth, solicitation, vendor_id, bid_body(SECRET_PRICE))
 
     problem = assert_problem(
-        await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE), 409, "invalid-transition"
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE),
+        409,
+        "invalid-transition",
     )
     assert problem["current_status"] == "open"
     clock.set(TENDER_END)
-    assert_problem(await move(vendors, auth, solicitation["id"], "opened", scopes=WRITE), 403, "forbidden")
-    assert (await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)).status_code == 200
     assert_problem(
-        await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE), 409, "invalid-transition"
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=WRITE), 403, "forbidden"
+    )
+    assert (
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
+    ).status_code == 200
+    assert_problem(
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE),
+        409,
+        "invalid-transition",
     )
 
     # After the opening: staff read the bids, the bidder still reads its own, others need the read scope.
@@ -502,12 +486,14 @@ async def test_the_opening_waits_for_the_close_and_happens_once(vendors, auth, c
 async def test_an_opening_with_no_bids_publishes_an_empty_tabulation(vendors, auth, clock):
     solicitation = await open_solicitation(vendors, auth, clock)
     clock.set(TENDER_END)
-    assert (await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)).status_code == 200
+    assert (
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
+    ).status_code == 200
 
     table = (await vendors.get(f"{SOLICITATIONS}/{solicitation['id']}/tabulation")).json()
     assert table["bids"] == [] and table["bid_count"] == 0
     assert Fernet(table["released_key"].encode())  # a real key, released
-    unsuccessful = await move(
+    unsuccessful = await move_solicitation(
         vendors, auth, solicitation["id"], "unsuccessful", reason="No bids", scopes=EVALUATE
     )
     assert unsuccessful.status_code == 200 and unsuccessful.json()["status"] == "unsuccessful"

@@ -4,85 +4,35 @@ the expiring list and the certifying agencies."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
-from services.vendors.certifications.validity import city_today, displayed_status
+from services.common.clock import city_today
+from services.vendors.certifications.validity import displayed_status
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    CERTIFICATIONS,
+    READ,
+    VENDORS,
+    WRITE,
+    audit_actions,
+    certification_body,
+    certify,
+    days,
+    draft_vendor,
+    move_certification,
+    record_certification,
+)
 
-VENDORS = "/v1/procurement/vendors"
-CERTIFICATIONS = "/v1/procurement/certifications"
 AGENCIES = "/v1/procurement/certifying-agencies"
-PROBLEM = "application/problem+json"
-READ = "procurement:read"
-WRITE = "procurement:read procurement:write"
-
-
-def days(n: int) -> str:
-    return (city_today() + timedelta(days=n)).isoformat()
-
-
-def certification_body(**overrides):
-    body = {
-        "type": "wbe",
-        "agency_code": "LA-BCA",
-        "certificate_number": "BCA-10234",
-        "effective_date": days(-300),
-        "expiration_date": days(400),
-    }
-    return body | overrides
-
-
-async def new_vendor(client, auth, name="Boyle Heights Builders LLC"):
-    body = {"legal_name": name, "entity_type": "llc"}
-    response = await client.post(VENDORS, json=body, headers=auth())
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-async def certify(client, auth, vendor_id, **overrides):
-    response = await client.post(
-        f"{VENDORS}/{vendor_id}/certifications", json=certification_body(**overrides), headers=auth()
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def move(client, auth, certification_id, to, reason=None):
-    return await client.post(
-        f"{CERTIFICATIONS}/{certification_id}/transitions", json={"to": to, "reason": reason}, headers=auth()
-    )
-
-
-async def verified(client, auth, vendor_id, **overrides):
-    certification = await certify(client, auth, vendor_id, **overrides)
-    response = await move(client, auth, certification["id"], "verified")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def audit_actions(client, auth, certification_id):
-    response = await client.get(
-        "/v1/procurement/audit-events",
-        params={"entity": "certification", "entity_id": certification_id},
-        headers=auth(),
-    )
-    assert response.status_code == 200, response.text
-    return [event["action"] for event in response.json()["items"]]
-
-
-def assert_problem(response, status, slug):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"] == f"urn:cityops:problem:{slug}"
-    return response.json()
 
 
 # Recording
 
 
 async def test_create_records_a_pending_certification_with_location_etag_and_basis(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
 
     response = await vendors.post(
         f"{VENDORS}/{vendor_id}/certifications",
@@ -99,7 +49,7 @@ async def test_create_records_a_pending_certification_with_location_etag_and_bas
     assert certification["agency_code"] == "LA-BCA"
     assert certification["program_basis"] == "race_sex_conscious"
     assert certification["verified_at"] is None
-    assert await audit_actions(vendors, auth, certification["id"]) == ["create"]
+    assert await audit_actions(vendors, auth, "certification", certification["id"]) == ["create"]
 
 
 @pytest.mark.parametrize(
@@ -114,13 +64,13 @@ async def test_create_records_a_pending_certification_with_location_etag_and_bas
     ],
 )
 async def test_program_basis_follows_the_type(vendors, auth, certification_type, basis):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id, type=certification_type)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id, type=certification_type)
     assert certification["program_basis"] == basis
 
 
 async def test_an_idempotent_retry_returns_the_first_certification(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
     headers = auth(WRITE) | {"Idempotency-Key": f"cert-{uuid.uuid4()}"}
     url = f"{VENDORS}/{vendor_id}/certifications"
 
@@ -134,8 +84,8 @@ async def test_an_idempotent_retry_returns_the_first_certification(vendors, auth
 
 
 async def test_the_same_certificate_twice_is_a_409_naming_the_first(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    first = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    first = await record_certification(vendors, auth, vendor_id)
 
     response = await vendors.post(
         f"{VENDORS}/{vendor_id}/certifications", json=certification_body(), headers=auth(WRITE)
@@ -144,13 +94,13 @@ async def test_the_same_certificate_twice_is_a_409_naming_the_first(vendors, aut
     problem = assert_problem(response, 409, "conflict")
     assert problem["existing_certification_id"] == first["id"]
     # Another type, agency or number is another certificate.
-    await certify(vendors, auth, vendor_id, type="sbe")
-    await certify(vendors, auth, vendor_id, agency_code="CPUC")
-    await certify(vendors, auth, vendor_id, certificate_number="BCA-99999")
+    await record_certification(vendors, auth, vendor_id, type="sbe")
+    await record_certification(vendors, auth, vendor_id, agency_code="CPUC")
+    await record_certification(vendors, auth, vendor_id, certificate_number="BCA-99999")
 
 
 async def test_unknown_agency_is_a_422_naming_it(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
 
     response = await vendors.post(
         f"{VENDORS}/{vendor_id}/certifications",
@@ -176,7 +126,7 @@ async def test_unknown_agency_is_a_422_naming_it(vendors, auth):
     ],
 )
 async def test_invalid_certification_is_a_422_naming_the_field(vendors, auth, change, location):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
 
     response = await vendors.post(
         f"{VENDORS}/{vendor_id}/certifications", json=certification_body(**change), headers=auth(WRITE)
@@ -194,12 +144,12 @@ async def test_create_for_an_unknown_vendor_is_404(vendors, auth):
 
 
 async def test_writing_needs_a_token_with_the_write_scope(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
     url = f"{VENDORS}/{vendor_id}/certifications"
 
     assert_problem(await vendors.post(url, json=certification_body()), 401, "unauthorized")
     assert_problem(await vendors.post(url, json=certification_body(), headers=auth(READ)), 403, "forbidden")
-    certification = await certify(vendors, auth, vendor_id)
+    certification = await record_certification(vendors, auth, vendor_id)
     transition = f"{CERTIFICATIONS}/{certification['id']}/transitions"
     assert_problem(
         await vendors.post(transition, json={"to": "verified"}, headers=auth(READ)), 403, "forbidden"
@@ -208,8 +158,8 @@ async def test_writing_needs_a_token_with_the_write_scope(vendors, auth):
 
 
 async def test_reading_needs_the_read_scope(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
     urls = [
         f"{CERTIFICATIONS}/{certification['id']}",
         f"{VENDORS}/{vendor_id}/certifications",
@@ -225,8 +175,8 @@ async def test_reading_needs_the_read_scope(vendors, auth):
 
 
 async def test_get_returns_the_certification_with_its_etag(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    created = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    created = await record_certification(vendors, auth, vendor_id)
 
     response = await vendors.get(f"{CERTIFICATIONS}/{created['id']}", headers=auth(READ))
 
@@ -245,13 +195,13 @@ async def test_get_unknown_or_malformed_id(vendors, auth):
 
 
 async def test_a_vendors_certifications_are_paged_and_filtered(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    other_vendor = await new_vendor(vendors, auth, name="Other Firm Inc")
+    vendor_id = await draft_vendor(vendors, auth)
+    other_vendor = await draft_vendor(vendors, auth, "Other Firm Inc")
     created = [
-        await certify(vendors, auth, vendor_id, type=kind, agency_code=agency)
+        await record_certification(vendors, auth, vendor_id, type=kind, agency_code=agency)
         for kind, agency in [("wbe", "LA-BCA"), ("sb", "CA-DGS"), ("dvbe", "CA-DGS")]
     ]
-    await certify(vendors, auth, other_vendor)
+    await record_certification(vendors, auth, other_vendor)
     url = f"{VENDORS}/{vendor_id}/certifications"
 
     seen, token = [], None
@@ -271,9 +221,9 @@ async def test_a_vendors_certifications_are_paged_and_filtered(vendors, auth):
 
 
 async def test_a_page_token_cannot_be_reused_with_other_filters(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
     for number in ("A-1", "A-2"):
-        await certify(vendors, auth, vendor_id, certificate_number=number)
+        await record_certification(vendors, auth, vendor_id, certificate_number=number)
     url = f"{VENDORS}/{vendor_id}/certifications"
     token = (await vendors.get(url, params={"page_size": 1}, headers=auth(READ))).json()["next_page_token"]
 
@@ -291,38 +241,47 @@ async def test_certifications_of_an_unknown_vendor_is_404(vendors, auth):
 
 
 async def test_verification_records_when(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
 
-    response = await move(vendors, auth, certification["id"], "verified")
+    response = await move_certification(vendors, auth, certification["id"], "verified")
 
     assert response.status_code == 200
     assert response.headers["etag"] == '"v2"'
     assert response.json()["status"] == "verified"
     assert response.json()["verified_at"] is not None
-    assert await audit_actions(vendors, auth, certification["id"]) == ["create", "transition:verified"]
+    assert await audit_actions(vendors, auth, "certification", certification["id"]) == [
+        "create",
+        "transition:verified",
+    ]
 
 
 async def test_rejection_needs_a_reason_and_is_final(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
 
-    assert_problem(await move(vendors, auth, certification["id"], "rejected"), 422, "validation-error")
-    response = await move(vendors, auth, certification["id"], "rejected", reason="Ownership below 51%.")
+    assert_problem(
+        await move_certification(vendors, auth, certification["id"], "rejected"), 422, "validation-error"
+    )
+    response = await move_certification(
+        vendors, auth, certification["id"], "rejected", reason="Ownership below 51%."
+    )
     assert response.json()["status"] == "rejected"
 
     problem = assert_problem(
-        await move(vendors, auth, certification["id"], "verified"), 409, "invalid-transition"
+        await move_certification(vendors, auth, certification["id"], "verified"), 409, "invalid-transition"
     )
     assert problem["allowed_transitions"] == []
 
 
 async def test_an_illegal_move_is_409_with_the_allowed_ones(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
 
     problem = assert_problem(
-        await move(vendors, auth, certification["id"], "revoked", reason="x"), 409, "invalid-transition"
+        await move_certification(vendors, auth, certification["id"], "revoked", reason="x"),
+        409,
+        "invalid-transition",
     )
 
     assert problem["current_status"] == "pending"
@@ -330,11 +289,11 @@ async def test_an_illegal_move_is_409_with_the_allowed_ones(vendors, auth):
 
 
 async def test_expired_cannot_be_set_by_hand(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await verified(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await certify(vendors, auth, vendor_id)
 
     problem = assert_problem(
-        await move(vendors, auth, certification["id"], "expired"), 409, "invalid-transition"
+        await move_certification(vendors, auth, certification["id"], "expired"), 409, "invalid-transition"
     )
 
     assert "expiration date" in problem["detail"]
@@ -342,11 +301,15 @@ async def test_expired_cannot_be_set_by_hand(vendors, auth):
 
 
 async def test_revocation_needs_a_reason_and_ends_the_certificate_today(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await verified(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await certify(vendors, auth, vendor_id)
 
-    assert_problem(await move(vendors, auth, certification["id"], "revoked"), 422, "validation-error")
-    response = await move(vendors, auth, certification["id"], "revoked", reason="Decertified by BCA.")
+    assert_problem(
+        await move_certification(vendors, auth, certification["id"], "revoked"), 422, "validation-error"
+    )
+    response = await move_certification(
+        vendors, auth, certification["id"], "revoked", reason="Decertified by BCA."
+    )
 
     assert response.json()["status"] == "revoked"
     assert response.json()["ended_on"] == days(0)
@@ -361,9 +324,9 @@ async def test_revocation_needs_a_reason_and_ends_the_certificate_today(vendors,
 
 
 async def test_a_renewal_supersedes_the_old_certificate(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    old = await verified(vendors, auth, vendor_id, effective_date=days(-700), expiration_date=days(20))
-    renewal = await verified(
+    vendor_id = await draft_vendor(vendors, auth)
+    old = await certify(vendors, auth, vendor_id, effective_date=days(-700), expiration_date=days(20))
+    renewal = await certify(
         vendors,
         auth,
         vendor_id,
@@ -372,7 +335,9 @@ async def test_a_renewal_supersedes_the_old_certificate(vendors, auth):
         expiration_date=days(730),
     )
 
-    response = await move(vendors, auth, old["id"], "superseded", reason=f"Renewed as {renewal['id']}.")
+    response = await move_certification(
+        vendors, auth, old["id"], "superseded", reason=f"Renewed as {renewal['id']}."
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "superseded"
@@ -380,21 +345,23 @@ async def test_a_renewal_supersedes_the_old_certificate(vendors, auth):
 
 
 async def test_transition_of_unknown_certification_is_404_and_bad_target_422(vendors, auth):
-    assert_problem(await move(vendors, auth, uuid.uuid4(), "verified"), 404, "not-found")
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
-    assert_problem(await move(vendors, auth, certification["id"], "approved"), 422, "validation-error")
+    assert_problem(await move_certification(vendors, auth, uuid.uuid4(), "verified"), 404, "not-found")
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
+    assert_problem(
+        await move_certification(vendors, auth, certification["id"], "approved"), 422, "validation-error"
+    )
 
 
 # Derived expiry
 
 
 async def test_a_verified_certification_past_its_expiration_reads_as_expired(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    last_day_yesterday = await verified(
+    vendor_id = await draft_vendor(vendors, auth)
+    last_day_yesterday = await certify(
         vendors, auth, vendor_id, effective_date=days(-400), expiration_date=days(-1)
     )
-    last_day_today = await verified(
+    last_day_today = await certify(
         vendors,
         auth,
         vendor_id,
@@ -402,7 +369,7 @@ async def test_a_verified_certification_past_its_expiration_reads_as_expired(ven
         effective_date=days(-400),
         expiration_date=days(0),
     )
-    pending_past = await certify(
+    pending_past = await record_certification(
         vendors,
         auth,
         vendor_id,
@@ -425,12 +392,12 @@ async def test_a_verified_certification_past_its_expiration_reads_as_expired(ven
 
 
 async def test_an_expired_certification_can_still_be_superseded(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await verified(
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await certify(
         vendors, auth, vendor_id, effective_date=days(-400), expiration_date=days(-10)
     )
 
-    response = await move(vendors, auth, certification["id"], "superseded")
+    response = await move_certification(vendors, auth, certification["id"], "superseded")
 
     assert response.json()["status"] == "superseded"
 
@@ -439,8 +406,8 @@ async def test_an_expired_certification_can_still_be_superseded(vendors, auth):
 
 
 async def test_a_pending_certification_can_be_corrected_with_if_match(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
     url = f"{CERTIFICATIONS}/{certification['id']}"
 
     response = await vendors.patch(
@@ -464,8 +431,8 @@ async def test_a_pending_certification_can_be_corrected_with_if_match(vendors, a
 
 
 async def test_patch_preconditions(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
     url = f"{CERTIFICATIONS}/{certification['id']}"
     body = {"certificate_number": "BCA-1"}
 
@@ -496,8 +463,8 @@ async def test_patch_preconditions(vendors, auth):
     ],
 )
 async def test_patch_rejects_invalid_corrections(vendors, auth, change, location):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await certify(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await record_certification(vendors, auth, vendor_id)
     url = f"{CERTIFICATIONS}/{certification['id']}"
 
     response = await vendors.patch(url, json=change, headers=auth(WRITE) | {"If-Match": '"v1"'})
@@ -510,9 +477,9 @@ async def test_patch_rejects_invalid_corrections(vendors, auth, change, location
 
 
 async def test_patch_into_a_duplicate_is_409(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    first = await certify(vendors, auth, vendor_id)
-    second = await certify(vendors, auth, vendor_id, certificate_number="BCA-2")
+    vendor_id = await draft_vendor(vendors, auth)
+    first = await record_certification(vendors, auth, vendor_id)
+    second = await record_certification(vendors, auth, vendor_id, certificate_number="BCA-2")
 
     response = await vendors.patch(
         f"{CERTIFICATIONS}/{second['id']}",
@@ -525,8 +492,8 @@ async def test_patch_into_a_duplicate_is_409(vendors, auth):
 
 
 async def test_a_verified_certification_cannot_be_patched(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    certification = await verified(vendors, auth, vendor_id)
+    vendor_id = await draft_vendor(vendors, auth)
+    certification = await certify(vendors, auth, vendor_id)
 
     response = await vendors.patch(
         f"{CERTIFICATIONS}/{certification['id']}",
@@ -542,13 +509,15 @@ async def test_a_verified_certification_cannot_be_patched(vendors, auth):
 
 
 async def test_expiring_list_shows_soon_expiring_and_expired_soonest_first(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth, name="Crenshaw Supply Co")
-    soon = await verified(vendors, auth, vendor_id, certificate_number="S", expiration_date=days(10))
-    expired = await verified(vendors, auth, vendor_id, certificate_number="E", expiration_date=days(-5))
-    await verified(vendors, auth, vendor_id, certificate_number="L", expiration_date=days(100))
-    await certify(vendors, auth, vendor_id, certificate_number="P", expiration_date=days(5))  # pending
-    revoked = await verified(vendors, auth, vendor_id, certificate_number="R", expiration_date=days(3))
-    await move(vendors, auth, revoked["id"], "revoked", reason="Fraud.")
+    vendor_id = await draft_vendor(vendors, auth, "Crenshaw Supply Co")
+    soon = await certify(vendors, auth, vendor_id, certificate_number="S", expiration_date=days(10))
+    expired = await certify(vendors, auth, vendor_id, certificate_number="E", expiration_date=days(-5))
+    await certify(vendors, auth, vendor_id, certificate_number="L", expiration_date=days(100))
+    await record_certification(
+        vendors, auth, vendor_id, certificate_number="P", expiration_date=days(5)
+    )  # pending
+    revoked = await certify(vendors, auth, vendor_id, certificate_number="R", expiration_date=days(3))
+    await move_certification(vendors, auth, revoked["id"], "revoked", reason="Fraud.")
 
     response = await vendors.get(CERTIFICATIONS, params={"expiring_within_days": 30}, headers=auth(READ))
 
@@ -568,11 +537,9 @@ async def test_expiring_list_shows_soon_expiring_and_expired_soonest_first(vendo
 
 
 async def test_expiring_list_pages_in_expiration_order(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
+    vendor_id = await draft_vendor(vendors, auth)
     for offset in (20, -3, 7, 0):
-        await verified(
-            vendors, auth, vendor_id, certificate_number=f"N{offset}", expiration_date=days(offset)
-        )
+        await certify(vendors, auth, vendor_id, certificate_number=f"N{offset}", expiration_date=days(offset))
 
     seen, token = [], None
     while True:
@@ -587,9 +554,9 @@ async def test_expiring_list_pages_in_expiration_order(vendors, auth):
 
 
 async def test_the_full_list_filters_by_type_and_status(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth)
-    wbe = await verified(vendors, auth, vendor_id)
-    await certify(vendors, auth, vendor_id, type="sbe")
+    vendor_id = await draft_vendor(vendors, auth)
+    wbe = await certify(vendors, auth, vendor_id)
+    await record_certification(vendors, auth, vendor_id, type="sbe")
 
     response = await vendors.get(
         CERTIFICATIONS, params={"type": "wbe", "status": "verified"}, headers=auth(READ)

@@ -12,37 +12,17 @@ import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.reference import fiscal_quarter, fiscal_year
-from services.vendors.certifications.validity import city_today
-from tests.vendors.test_solicitations import assert_problem
-from tests.vendors.test_spend_cube import Records, money, records, share
-
-__all__ = ["records"]
+from services.common.clock import city_today, fiscal_quarter, fiscal_year
+from tests.problems import assert_problem
+from tests.vendors.factories import CENT, READ, Records, Tender, money, share, tenders
 
 COMPETITION = "/v1/procurement/reports/competition"
-READ = "procurement:read"
-LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-CENT = Decimal("0.01")
-
-
-@dataclass
-class Tender:
-    department: str
-    code: str
-    closes: datetime
-    bidders: int
-    award_date: date | None
-
-    @property
-    def close_day(self) -> date:
-        return self.closes.astimezone(LOS_ANGELES).date()
 
 
 def average(values: list[Any]) -> str | None:
@@ -81,35 +61,6 @@ MEASURES = (
 
 def served(items: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
     return {tuple(item[f] for f in fields): {m: item[m] for m in MEASURES} for item in items}
-
-
-async def tenders(records: Records) -> list[Tender]:
-    """Opened solicitations of FY2041 with 0 to 3 bids (plus a withdrawn one), some awarded; one that was
-    never opened and one of FY2042, which the FY2041 report leaves out."""
-    bidders = [await records.vendor(f"Bidder {n}") for n in range(3)]
-    # 23:30 on September 30 in Los Angeles is already October 1 in UTC: the close is in Q1.
-    late_evening = datetime(2040, 9, 30, 23, 30, tzinfo=LOS_ANGELES).astimezone(UTC)
-    plan = [
-        Tender("GSD", "620-80-21", datetime(2040, 8, 1, 17, tzinfo=UTC), 3, date(2040, 9, 10)),
-        Tender("GSD", "620-85-10", late_evening, 1, date(2040, 10, 31)),
-        Tender("GSD", "913-50-10", datetime(2040, 11, 2, 17, tzinfo=UTC), 0, None),
-        Tender("DOT", "913-50-10", datetime(2041, 2, 2, 17, tzinfo=UTC), 2, date(2041, 3, 4)),
-        Tender("DOT", "913-50-22", datetime(2041, 3, 9, 17, tzinfo=UTC), 1, None),
-        Tender("DOT", "913-50-22", datetime(2041, 5, 9, 17, tzinfo=UTC), 2, date(2041, 5, 20)),
-        Tender("DOT", "913-60-00", datetime(2041, 8, 9, 17, tzinfo=UTC), 1, date(2041, 9, 1)),
-    ]
-    for tender in plan:
-        solicitation = await records.solicitation(
-            closes=tender.closes, department=tender.department, code=tender.code
-        )
-        bid_ids = [await records.bid(solicitation, bidders[n]) for n in range(tender.bidders)]
-        if tender.bidders < 3:
-            await records.bid(solicitation, bidders[2], status="withdrawn")
-        if tender.award_date is not None:
-            await records.award(solicitation, bidders[0], "1000.00", tender.award_date, bid_id=bid_ids[0])
-    never_opened = await records.solicitation(closes=datetime(2040, 12, 1, 17, tzinfo=UTC), opened=False)
-    await records.bid(never_opened, bidders[0], status="submitted")
-    return plan
 
 
 async def report(client, auth, **params: Any) -> dict[str, Any]:

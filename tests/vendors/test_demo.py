@@ -11,10 +11,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select, text
 
+from services.common.clock import city_today
 from services.common.db import create_engine
 from services.vendors.app import create_app
 from services.vendors.certifications.models import CertificationRow
-from services.vendors.certifications.validity import city_today
 from services.vendors.demo import DEFAULT_VENDORS, Generator, load_demo_data
 from services.vendors.registry.models import VendorCommodityRow, VendorRow
 from services.vendors.registry.names import normalize_name

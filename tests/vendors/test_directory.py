@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from services.vendors.certifications.validity import city_today
+from tests.vendors.factories import certify, create_vendor, days
 
-VENDORS = "/v1/procurement/vendors"
-CERTIFICATIONS = "/v1/procurement/certifications"
 DIRECTORY = "/v1/procurement/directory"
 PROBLEM = "application/problem+json"
 
@@ -27,11 +23,8 @@ ENTRY_FIELDS = {
 }
 
 
-def days(n: int) -> str:
-    return (city_today() + timedelta(days=n)).isoformat()
-
-
-def vendor_body(name, **overrides):
+def firm_body(name, **overrides):
+    """A sole proprietor's firm with everything the directory might show or hide."""
     body = {
         "legal_name": name,
         "dba_names": [f"{name} DBA"],
@@ -53,43 +46,8 @@ def vendor_body(name, **overrides):
     return body | overrides
 
 
-async def vendor(client, auth, name, *, status="active", **overrides):
-    response = await client.post(VENDORS, json=vendor_body(name, **overrides), headers=auth())
-    assert response.status_code == 201, response.text
-    vendor_id = response.json()["id"]
-    path = {"draft": [], "submitted": ["submitted"], "active": ["submitted", "active"],
-            "suspended": ["submitted", "active", "suspended"]}[status]  # fmt: skip
-    for to in path:
-        moved = await client.post(
-            f"{VENDORS}/{vendor_id}/transitions", json={"to": to, "reason": "t"}, headers=auth()
-        )
-        assert moved.status_code == 200, moved.text
-    return vendor_id
-
-
-async def certify(
-    client,
-    auth,
-    vendor_id,
-    *,
-    kind="wbe",
-    agency="WBENC",
-    number="W-1",
-    start=-300,
-    end=400,
-    to=("verified",),
-):
-    body = {"type": kind, "agency_code": agency, "certificate_number": number,
-            "effective_date": days(start), "expiration_date": days(end)}  # fmt: skip
-    response = await client.post(f"{VENDORS}/{vendor_id}/certifications", json=body, headers=auth())
-    assert response.status_code == 201, response.text
-    for status in to:
-        moved = await client.post(
-            f"{CERTIFICATIONS}/{response.json()['id']}/transitions",
-            json={"to": status, "reason": "t"},
-            headers=auth(),
-        )
-        assert moved.status_code == 200, moved.text
+async def firm(client, auth, name, *, status="active", **overrides):
+    return (await create_vendor(client, auth, status=status, **firm_body(name, **overrides)))["id"]
 
 
 async def directory(client, **params):
@@ -99,9 +57,9 @@ async def directory(client, **params):
 
 
 async def test_the_directory_needs_no_token_and_shows_public_fields_only(vendors, auth):
-    vendor_id = await vendor(vendors, auth, "Delgado Cleaning")
-    await certify(vendors, auth, vendor_id)
-    await certify(vendors, auth, vendor_id, kind="sbe", agency="LA-METRO", number="M-7")
+    vendor_id = await firm(vendors, auth, "Delgado Cleaning")
+    await certify(vendors, auth, vendor_id, agency_code="WBENC")
+    await certify(vendors, auth, vendor_id, "sbe", agency_code="LA-METRO", certificate_number="M-7")
 
     response = await vendors.get(DIRECTORY)
 
@@ -137,7 +95,7 @@ async def test_the_directory_needs_no_token_and_shows_public_fields_only(vendors
 
 async def test_the_primary_contact_stands_in_when_there_is_none_for_bids(vendors, auth):
     contacts = [{"role": "primary", "name": "Kim Park", "email": "kim@park.example"}]
-    vendor_id = await vendor(vendors, auth, "Park Engineering", contacts=contacts, addresses=[])
+    vendor_id = await firm(vendors, auth, "Park Engineering", contacts=contacts, addresses=[])
     await certify(vendors, auth, vendor_id)
 
     [entry] = await directory(vendors)
@@ -147,22 +105,35 @@ async def test_the_primary_contact_stands_in_when_there_is_none_for_bids(vendors
 
 
 async def test_only_active_vendors_with_a_current_verified_certificate_are_listed(vendors, auth):
-    await certify(vendors, auth, await vendor(vendors, auth, "Listed Firm"))
-    await certify(vendors, auth, await vendor(vendors, auth, "Suspended Firm", status="suspended"))
-    await certify(vendors, auth, await vendor(vendors, auth, "Submitted Firm", status="submitted"))
-    await certify(vendors, auth, await vendor(vendors, auth, "Pending Cert Firm"), to=())
-    await certify(vendors, auth, await vendor(vendors, auth, "Expired Cert Firm"), start=-800, end=-1)
-    await certify(vendors, auth, await vendor(vendors, auth, "Revoked Cert Firm"), to=("verified", "revoked"))
-    await vendor(vendors, auth, "Uncertified Firm")
+    await certify(vendors, auth, await firm(vendors, auth, "Listed Firm"))
+    await certify(vendors, auth, await firm(vendors, auth, "Suspended Firm", status="suspended"))
+    await certify(vendors, auth, await firm(vendors, auth, "Submitted Firm", status="submitted"))
+    await certify(vendors, auth, await firm(vendors, auth, "Pending Cert Firm"), to=())
+    await certify(
+        vendors,
+        auth,
+        await firm(vendors, auth, "Expired Cert Firm"),
+        effective_date=days(-800),
+        expiration_date=days(-1),
+    )
+    await certify(vendors, auth, await firm(vendors, auth, "Revoked Cert Firm"), to=("verified", "revoked"))
+    await firm(vendors, auth, "Uncertified Firm")
 
     assert [entry["legal_name"] for entry in await directory(vendors)] == ["Listed Firm"]
 
 
 async def test_an_entry_lists_only_its_current_certificates(vendors, auth):
-    vendor_id = await vendor(vendors, auth, "Mixed History Firm")
-    await certify(vendors, auth, vendor_id, number="NOW")
-    await certify(vendors, auth, vendor_id, number="OLD", start=-900, end=-200)
-    await certify(vendors, auth, vendor_id, kind="dvbe", agency="CA-DGS", number="PENDING", to=())
+    vendor_id = await firm(vendors, auth, "Mixed History Firm")
+    await certify(vendors, auth, vendor_id, certificate_number="NOW")
+    await certify(
+        vendors,
+        auth,
+        vendor_id,
+        certificate_number="OLD",
+        effective_date=days(-900),
+        expiration_date=days(-200),
+    )
+    await certify(vendors, auth, vendor_id, "dvbe", agency_code="CA-DGS", certificate_number="PENDING", to=())
 
     [entry] = await directory(vendors)
 
@@ -171,12 +142,12 @@ async def test_an_entry_lists_only_its_current_certificates(vendors, auth):
 
 
 async def test_filters_by_certification_commodity_and_name(vendors, auth):
-    cleaner = await vendor(vendors, auth, "Eastside Janitorial")
+    cleaner = await firm(vendors, auth, "Eastside Janitorial")
     await certify(vendors, auth, cleaner)
-    builder = await vendor(
+    builder = await firm(
         vendors, auth, "Westside Builders", commodity_codes=[{"scheme": "naics", "code": "236220"}]
     )
-    await certify(vendors, auth, builder, kind="dbe", agency="CUCP", number="D-1")
+    await certify(vendors, auth, builder, "dbe", agency_code="CUCP", certificate_number="D-1")
 
     assert [e["legal_name"] for e in await directory(vendors, certification="dbe")] == ["Westside Builders"]
     assert [e["legal_name"] for e in await directory(vendors, commodity="nigp:910")] == [
@@ -191,7 +162,7 @@ async def test_filters_by_certification_commodity_and_name(vendors, auth):
 
 async def test_the_directory_pages(vendors, auth):
     for n in range(3):
-        await certify(vendors, auth, await vendor(vendors, auth, f"Paged Firm {n}"))
+        await certify(vendors, auth, await firm(vendors, auth, f"Paged Firm {n}"))
 
     names, token = [], None
     while True:
@@ -211,7 +182,6 @@ async def test_the_directory_pages(vendors, auth):
         ({"certification": "vip"}, 422, "validation-error"),
         ({"commodity": "nigp:62-0"}, 422, "validation-error"),
         ({"commodity": "sic:1234"}, 422, "validation-error"),
-        ({"q": "..."}, 400, "bad-request"),
         ({"page_token": "forged"}, 400, "invalid-page-token"),
     ],
 )

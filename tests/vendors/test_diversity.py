@@ -12,72 +12,28 @@ import csv
 import io
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from services.common.reference import fiscal_quarter, fiscal_year
-from tests.vendors.test_solicitations import assert_problem
-from tests.vendors.test_spend_cube import Records, money, records, share
-
-__all__ = ["records"]  # the fixture, shared with the spend cube tests
+from services.common.clock import fiscal_year
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    FAR_AHEAD,
+    LONG_AGO,
+    READ,
+    Records,
+    Unit,
+    World,
+    money,
+    payment_world,
+    share,
+)
 
 DIVERSITY = "/v1/procurement/reports/diversity"
-READ = "procurement:read"
-ONCE_VERIFIED = {"verified", "revoked", "superseded"}
 ZERO = Decimal(0)
-
-
-@dataclass
-class Cert:
-    vendor: uuid.UUID
-    kind: str
-    start: date
-    end: date
-    status: str = "verified"
-    ended_on: date | None = None
-
-    def valid_on(self, day: date) -> bool:
-        return (
-            self.status in ONCE_VERIFIED
-            and self.start <= day <= self.end
-            and (self.ended_on is None or self.ended_on > day)
-        )
-
-
-@dataclass
-class Unit:
-    """A dollar amount judged on one day: an award, a commitment, a payment line."""
-
-    vendor: uuid.UUID
-    day: date
-    amount: Decimal
-    key: tuple[Any, ...]
-    is_sub: bool = False
-    prime: uuid.UUID | None = None
-    prime_day: date | None = None
-    declared: str | None = None
-
-
-@dataclass
-class World:
-    records: Records
-    certs: list[Cert] = field(default_factory=list)
-    units: list[Unit] = field(default_factory=list)
-
-    async def certify(self, vendor: uuid.UUID, kind: str, start: date, end: date, **kwargs: Any) -> None:
-        await self.records.certify(vendor, kind, start, end, **kwargs)
-        self.certs.append(Cert(vendor, kind, start, end, **kwargs))
-
-    def types_on(self, vendor: uuid.UUID | None, day: date | None, declared: str | None = None) -> set[str]:
-        return {
-            c.kind
-            for c in self.certs
-            if c.vendor == vendor and day is not None and c.valid_on(day) and declared in (None, c.kind)
-        }
 
 
 def expected(world: World, tier: str) -> dict[tuple[Any, ...], dict[str, Any]]:
@@ -125,9 +81,6 @@ async def report(client, auth, **params: Any) -> dict[str, Any]:
 
 
 # The records: FY2041 runs July 1, 2040 to June 30, 2041.
-
-FY_START, FY_END = date(2040, 7, 1), date(2041, 6, 30)
-LONG_AGO, FAR_AHEAD = date(2039, 1, 1), date(2044, 1, 1)
 
 
 async def award_world(records: Records) -> World:
@@ -247,30 +200,6 @@ async def test_award_basis_by_category(vendors, auth, records):
     assert categories[("620", "mbe")]["share"] == "1.000000"
     assert categories[("910", "any")]["numerator"] == money(ZERO)
     assert categories[("910", "any")]["share"] == "0.000000"
-
-
-async def payment_world(records: Records) -> World:
-    """Prime and sub-tier lines; one prime's certification starts mid-year."""
-    world = World(records)
-    certified_late, plain, sub, mbe_prime = [await records.vendor(f"Payee {n}") for n in range(4)]
-    await world.certify(certified_late, "lbe", date(2040, 10, 1), FAR_AHEAD)
-    await world.certify(sub, "dbe", LONG_AGO, FAR_AHEAD)
-    await world.certify(sub, "mbe", LONG_AGO, FAR_AHEAD)
-    await world.certify(mbe_prime, "mbe", LONG_AGO, FAR_AHEAD)
-
-    async def pay(vendor, amount, day, department, tier="prime", prime=None):
-        await records.pay(vendor, amount, day, department=department, tier=tier, prime=prime)
-        key = (department, fiscal_year(day), fiscal_quarter(day))
-        world.units.append(Unit(vendor, day, Decimal(amount), key, tier == "sub", prime, day))
-
-    await pay(certified_late, "1000.00", date(2040, 9, 30), "GSD")  # the day before it was certified
-    await pay(certified_late, "1500.00", date(2040, 10, 1), "GSD")
-    await pay(certified_late, "-100.00", date(2040, 10, 20), "GSD")
-    await pay(plain, "4000.00", date(2040, 11, 11), "GSD")
-    await pay(mbe_prime, "2500.00", date(2041, 1, 5), "DOT")
-    await pay(sub, "800.00", date(2040, 12, 1), "GSD", tier="sub", prime=plain)
-    await pay(sub, "300.00", date(2041, 1, 6), "DOT", tier="sub", prime=mbe_prime)
-    return world
 
 
 @pytest.mark.parametrize("tier", ["tier_1", "tier_2", "both"])

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import pytest
 
-from services.vendors.certifications.validity import city_today
 from services.vendors.duplicates import scoring
 from services.vendors.duplicates.queries import phone_spellings
-
-VENDORS = "/v1/procurement/vendors"
-PROBLEM = "application/problem+json"
-READ = "procurement:read"
-WRITE = "procurement:read procurement:write"
+from tests.problems import assert_problem
+from tests.vendors.factories import READ, VENDORS, WRITE, create_vendor, record_certification, walk_vendor
 
 
-def vendor_body(legal_name, *, line1="1200 Main St", postal_code="90015", phone=None, email=None, **extra):
+def located_body(legal_name, *, line1="1200 Main St", postal_code="90015", phone=None, email=None, **extra):
     return {
         "legal_name": legal_name,
         "entity_type": "llc",
@@ -27,10 +22,9 @@ def vendor_body(legal_name, *, line1="1200 Main St", postal_code="90015", phone=
     }
 
 
-async def create(client, auth, legal_name, **fields):
-    response = await client.post(VENDORS, json=vendor_body(legal_name, **fields), headers=auth(WRITE))
-    assert response.status_code == 201, response.text
-    return response.json()
+async def located(client, auth, legal_name, **fields):
+    """A draft vendor with an address and a contact, the fields duplicates are found by."""
+    return await create_vendor(client, auth, **located_body(legal_name, **fields))
 
 
 async def set_tin(client, auth, vendor_id, tin="12-3456789", tin_type="ein"):
@@ -60,22 +54,6 @@ async def merge(
 async def get(client, auth, vendor_id):
     response = await client.get(f"{VENDORS}/{vendor_id}", headers=auth(READ))
     assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def move(client, auth, vendor_id, *steps):
-    for to in steps:
-        reason = "W-9 mismatch" if to in ("suspended", "debarred") else None
-        response = await client.post(
-            f"{VENDORS}/{vendor_id}/transitions", json={"to": to, "reason": reason}, headers=auth(WRITE)
-        )
-        assert response.status_code == 200, response.text
-
-
-def assert_problem(response, status, slug):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"] == f"urn:cityops:problem:{slug}"
     return response.json()
 
 
@@ -138,7 +116,7 @@ def test_the_same_tin_settles_it_whatever_else_differs():
 
 
 async def test_candidates_are_scored_with_reasons_best_first(vendors, auth):
-    subject = await create(
+    subject = await located(
         vendors,
         auth,
         "ACME Construction, Inc.",
@@ -148,16 +126,16 @@ async def test_candidates_are_scored_with_reasons_best_first(vendors, auth):
         email="office@acme.example",
     )
     await set_tin(vendors, auth, subject["id"])
-    name_and_address = await create(
+    name_and_address = await located(
         vendors, auth, "Acme Constructors", line1="200 North Spring Street", postal_code="90012"
     )
-    name_only = await create(vendors, auth, "Construction Acme LLC", postal_code="90033")
-    phone_only = await create(vendors, auth, "Zenith Builders", postal_code="91331", phone="(213) 555-0100")
-    email_only = await create(
+    name_only = await located(vendors, auth, "Construction Acme LLC", postal_code="90033")
+    phone_only = await located(vendors, auth, "Zenith Builders", postal_code="91331", phone="(213) 555-0100")
+    email_only = await located(
         vendors, auth, "Pico Union Paving", postal_code="90006", email="OFFICE@acme.example"
     )
-    await create(vendors, auth, "Acme Consulting Group", postal_code="90071")  # shares a word, not the name
-    await create(vendors, auth, "Unrelated Plumbing", postal_code="90015")
+    await located(vendors, auth, "Acme Consulting Group", postal_code="90071")  # shares a word, not the name
+    await located(vendors, auth, "Unrelated Plumbing", postal_code="90015")
 
     found = await candidates(vendors, auth, subject["id"])
 
@@ -177,8 +155,8 @@ async def test_candidates_are_scored_with_reasons_best_first(vendors, auth):
 
 
 async def test_dba_names_count_as_names(vendors, auth):
-    subject = await create(vendors, auth, "Boyle Heights Builders LLC", postal_code="90033")
-    dba = await create(
+    subject = await located(vendors, auth, "Boyle Heights Builders LLC", postal_code="90033")
+    dba = await located(
         vendors, auth, "BHB Holdings", postal_code="91331", dba_names=["Boyle Heights Builders"]
     )
 
@@ -188,8 +166,8 @@ async def test_dba_names_count_as_names(vendors, auth):
 
 
 async def test_candidates_exclude_the_vendor_itself_and_merged_vendors_and_honour_limit(vendors, auth):
-    subject = await create(vendors, auth, "Civic Center Glazing")
-    twins = [await create(vendors, auth, "Civic Center Glazing", postal_code=f"9{n:04d}") for n in range(3)]
+    subject = await located(vendors, auth, "Civic Center Glazing")
+    twins = [await located(vendors, auth, "Civic Center Glazing", postal_code=f"9{n:04d}") for n in range(3)]
     assert (await merge(vendors, auth, twins[0]["id"], twins[1]["id"])).status_code == 200
 
     found = await candidates(vendors, auth, subject["id"])
@@ -200,12 +178,12 @@ async def test_candidates_exclude_the_vendor_itself_and_merged_vendors_and_honou
 
 
 async def test_a_vendor_with_nothing_in_common_has_no_candidates(vendors, auth):
-    subject = await create(vendors, auth, "Quetzal Translation Services", postal_code="93535")
+    subject = await located(vendors, auth, "Quetzal Translation Services", postal_code="93535")
     assert await candidates(vendors, auth, subject["id"]) == []
 
 
 async def test_candidate_errors(vendors, auth):
-    subject = await create(vendors, auth, "Solo Firm")
+    subject = await located(vendors, auth, "Solo Firm")
     url = f"{VENDORS}/{subject['id']}/duplicate-candidates"
 
     assert_problem(await vendors.get(url), 401, "unauthorized")
@@ -225,19 +203,6 @@ async def test_candidate_errors(vendors, auth):
 # Merge
 
 
-async def certify(client, auth, vendor_id, number):
-    body = {
-        "type": "sbe",
-        "agency_code": "LA-BCA",
-        "certificate_number": number,
-        "effective_date": (city_today() - timedelta(days=30)).isoformat(),
-        "expiration_date": (city_today() + timedelta(days=300)).isoformat(),
-    }
-    response = await client.post(f"{VENDORS}/{vendor_id}/certifications", json=body, headers=auth(WRITE))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 async def certification_ids(client, auth, vendor_id):
     response = await client.get(f"{VENDORS}/{vendor_id}/certifications", headers=auth(READ))
     assert response.status_code == 200, response.text
@@ -245,7 +210,7 @@ async def certification_ids(client, auth, vendor_id):
 
 
 async def test_merge_folds_the_duplicate_into_the_survivor(vendors, auth):
-    survivor = await create(
+    survivor = await located(
         vendors,
         auth,
         "Lincoln Heights Masonry LLC",
@@ -253,7 +218,7 @@ async def test_merge_folds_the_duplicate_into_the_survivor(vendors, auth):
         identifiers=[{"scheme": "LA-BTRC", "id": "0002345678-0001-5"}],
         commodity_codes=[{"scheme": "nigp", "code": "914-45"}],
     )
-    merged = await create(
+    merged = await located(
         vendors,
         auth,
         "Lincoln Hts Masonry",
@@ -264,9 +229,13 @@ async def test_merge_folds_the_duplicate_into_the_survivor(vendors, auth):
         ],
         commodity_codes=[{"scheme": "nigp", "code": "914-45"}, {"scheme": "naics", "code": "238140"}],
     )
-    shared = await certify(vendors, auth, survivor["id"], "BCA-1")
-    same_certificate = await certify(vendors, auth, merged["id"], "BCA-1")
-    other_certificate = await certify(vendors, auth, merged["id"], "BCA-2")
+    shared = await record_certification(vendors, auth, survivor["id"], type="sbe", certificate_number="BCA-1")
+    same_certificate = await record_certification(
+        vendors, auth, merged["id"], type="sbe", certificate_number="BCA-1"
+    )
+    other_certificate = await record_certification(
+        vendors, auth, merged["id"], type="sbe", certificate_number="BCA-2"
+    )
     await set_tin(vendors, auth, merged["id"])
 
     response = await merge(
@@ -308,8 +277,8 @@ async def test_merge_folds_the_duplicate_into_the_survivor(vendors, auth):
 
 
 async def test_merge_is_audited_on_both_vendors_with_the_reason(vendors, auth):
-    survivor = await create(vendors, auth, "Survivor LLC")
-    merged = await create(vendors, auth, "Survivor Inc", dba_names=["Old Name"])
+    survivor = await located(vendors, auth, "Survivor LLC")
+    merged = await located(vendors, auth, "Survivor Inc", dba_names=["Old Name"])
 
     await merge(vendors, auth, merged["id"], survivor["id"], reason="same firm, W-9 on file")
 
@@ -333,13 +302,13 @@ async def test_merge_is_audited_on_both_vendors_with_the_reason(vendors, auth):
 async def test_the_same_tin_on_both_is_possible_only_through_the_merge_that_resolves_it(vendors, auth):
     """A TIN already held elsewhere is refused at entry, so the workflow is: 409 names the holder, merge
     the newcomer into it, and the survivor keeps its profile."""
-    holder = await create(vendors, auth, "Holder LLC")
-    newcomer = await create(vendors, auth, "Holder Limited")
+    holder = await located(vendors, auth, "Holder LLC")
+    newcomer = await located(vendors, auth, "Holder Limited")
     await set_tin(vendors, auth, holder["id"])
     refused = await vendors.put(
         f"{VENDORS}/{newcomer['id']}/tax-profile",
         json={"tin_type": "ein", "tin": "12-3456789"},
-        headers=auth(WRITE),
+        headers=auth(f"{WRITE} procurement:tax_reveal"),  # who may read TINs is told who holds one
     )
     assert refused.json()["existing_vendor_id"] == holder["id"]
 
@@ -352,13 +321,13 @@ async def test_the_same_tin_on_both_is_possible_only_through_the_merge_that_reso
 
 
 async def test_vendors_with_different_tins_cannot_be_merged_and_nothing_changes(vendors, auth):
-    survivor = await create(vendors, auth, "First Firm LLC")
-    merged = await create(
+    survivor = await located(vendors, auth, "First Firm LLC")
+    merged = await located(
         vendors, auth, "First Firm", dba_names=["FF"], commodity_codes=[{"scheme": "naics", "code": "2382"}]
     )
     await set_tin(vendors, auth, survivor["id"], "12-3456789")
     await set_tin(vendors, auth, merged["id"], "98-7654321")
-    await certify(vendors, auth, merged["id"], "BCA-9")
+    await record_certification(vendors, auth, merged["id"], type="sbe", certificate_number="BCA-9")
 
     response = await merge(vendors, auth, merged["id"], survivor["id"])
 
@@ -371,7 +340,7 @@ async def test_vendors_with_different_tins_cannot_be_merged_and_nothing_changes(
 
 
 async def test_merge_needs_if_match_of_the_merged_vendor(vendors, auth):
-    survivor, merged = await create(vendors, auth, "A LLC"), await create(vendors, auth, "A Inc")
+    survivor, merged = await located(vendors, auth, "A LLC"), await located(vendors, auth, "A Inc")
 
     assert_problem(
         await merge(vendors, auth, merged["id"], survivor["id"], if_match=None), 428, "precondition-required"
@@ -384,8 +353,8 @@ async def test_merge_needs_if_match_of_the_merged_vendor(vendors, auth):
 
 
 async def test_merge_refusals(vendors, auth):
-    survivor, merged = await create(vendors, auth, "B LLC"), await create(vendors, auth, "B Inc")
-    third = await create(vendors, auth, "B Co")
+    survivor, merged = await located(vendors, auth, "B LLC"), await located(vendors, auth, "B Inc")
+    third = await located(vendors, auth, "B Co")
 
     into_itself = assert_problem(
         await merge(vendors, auth, merged["id"], merged["id"]), 422, "validation-error"
@@ -420,8 +389,8 @@ async def test_merge_refusals(vendors, auth):
     "standing", [("submitted", "active", "suspended"), ("submitted", "active", "debarred")]
 )
 async def test_a_suspended_or_debarred_vendor_cannot_be_merged_away(vendors, auth, standing):
-    survivor, merged = await create(vendors, auth, "C LLC"), await create(vendors, auth, "C Inc")
-    await move(vendors, auth, merged["id"], *standing)
+    survivor, merged = await located(vendors, auth, "C LLC"), await located(vendors, auth, "C Inc")
+    await walk_vendor(vendors, auth, merged["id"], *standing)
 
     refused = await merge(vendors, auth, merged["id"], survivor["id"], if_match='"v4"')
     into_it = await merge(vendors, auth, survivor["id"], merged["id"])
@@ -432,7 +401,7 @@ async def test_a_suspended_or_debarred_vendor_cannot_be_merged_away(vendors, aut
 
 
 async def test_merge_needs_a_token_and_the_write_scope(vendors, auth):
-    survivor, merged = await create(vendors, auth, "D LLC"), await create(vendors, auth, "D Inc")
+    survivor, merged = await located(vendors, auth, "D LLC"), await located(vendors, auth, "D Inc")
     url = f"{VENDORS}/{merged['id']}/merge"
     body = {"survivor_id": survivor["id"], "reason": "dup"}
 
@@ -441,7 +410,7 @@ async def test_merge_needs_a_token_and_the_write_scope(vendors, auth):
 
 
 async def test_a_merge_retried_with_its_idempotency_key_is_replayed(vendors, auth):
-    survivor, merged = await create(vendors, auth, "E LLC"), await create(vendors, auth, "E Inc")
+    survivor, merged = await located(vendors, auth, "E LLC"), await located(vendors, auth, "E Inc")
     headers = auth(WRITE) | {"If-Match": '"v1"', "Idempotency-Key": f"merge-{uuid.uuid4()}"}
     body = {"survivor_id": survivor["id"], "reason": "dup"}
 

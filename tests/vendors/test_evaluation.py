@@ -24,27 +24,33 @@ from services.vendors.contracts import (
 )
 from services.vendors.evaluation.preferences import credited_types, price_preference
 from services.vendors.settings import VendorsSettings
-from tests.vendors.test_bids import bid_body, bids_url, submit
-from tests.vendors.test_solicitations import (
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    EVALUATE,
     SOLICITATIONS,
     TENDER_END,
     TENDER_START,
+    VALID_IN_2030,
     VENDORS,
     WRITE,
     active_vendor,
-    assert_problem,
     audit_actions,
-    clock,
+    bid_body,
+    bids_url,
+    certify,
+    determinations_url,
+    determine,
     draft,
-    move,
+    move_solicitation,
     published,
+    qualify,
+    ranking,
     solicitation_body,
+    submit,
     supplier,
+    under_evaluation,
 )
 
-__all__ = ["clock"]  # the fixture, shared with the solicitation tests
-
-EVALUATE = "procurement:read procurement:evaluate"
 CRITERIA = [
     {"key": "price", "name": "Price", "kind": "price", "weight": 40},
     {"key": "technical", "name": "Technical approach", "kind": "non_price", "weight": 45},
@@ -55,72 +61,8 @@ DUE_DATE = "2030-04-03"
 RACE_SEX_TYPES = sorted(t.value for t in RACE_SEX_CONSCIOUS)
 
 
-async def certify(
-    client, auth, vendor_id, certification_type, effective="2030-01-01", expiration="2031-12-31"
-):
-    """A verified certification of the vendor."""
-    response = await client.post(
-        f"{VENDORS}/{vendor_id}/certifications",
-        json={
-            "type": certification_type,
-            "agency_code": "LA-BCA",
-            "certificate_number": f"BCA-{uuid.uuid4().hex[:8]}",
-            "effective_date": effective,
-            "expiration_date": expiration,
-        },
-        headers=auth(WRITE),
-    )
-    assert response.status_code == 201, response.text
-    certification_id = response.json()["id"]
-    verified = await client.post(
-        f"/v1/procurement/certifications/{certification_id}/transitions",
-        json={"to": "verified"},
-        headers=auth(WRITE),
-    )
-    assert verified.status_code == 200, verified.text
-    return certification_id
-
-
-async def under_evaluation(client, auth, clock, prices, **overrides):
-    """A published solicitation with one bid per price (from new active vendors), opened and moved to
-    `evaluation`. Returns the solicitation, the vendor ids and the bid ids, in the order of `prices`."""
-    solicitation = await published(client, auth, **overrides)
-    vendor_ids = [
-        await active_vendor(client, auth, name=f"Bidder {index} of {solicitation['reference']}")
-        for index in range(len(prices))
-    ]
-    bid_ids = []
-    for offset, (vendor_id, price) in enumerate(zip(vendor_ids, prices, strict=True)):
-        clock.set(TENDER_START + timedelta(hours=1 + offset))
-        bid_ids.append((await submit(client, auth, solicitation, vendor_id, bid_body(price)))["id"])
-    clock.set(TENDER_END + timedelta(hours=1))
-    for status in ("opened", "evaluation"):
-        response = await move(client, auth, solicitation["id"], status, scopes=EVALUATE)
-        assert response.status_code == 200, response.text
-    return solicitation, vendor_ids, bid_ids
-
-
-def determinations_url(solicitation, bid_id):
-    return f"{SOLICITATIONS}/{solicitation['id']}/bids/{bid_id}/determinations"
-
-
 def scores_url(solicitation, bid_id):
     return f"{SOLICITATIONS}/{solicitation['id']}/bids/{bid_id}/scores"
-
-
-async def determine(client, auth, solicitation, bid_id, outcome, reason="Checked against the IFB."):
-    return await client.post(
-        determinations_url(solicitation, bid_id),
-        json={"outcome": outcome, "reason": reason},
-        headers=auth(EVALUATE),
-    )
-
-
-async def qualify(client, auth, solicitation, *bid_ids):
-    for bid_id in bid_ids:
-        for outcome in ("responsive", "responsible"):
-            response = await determine(client, auth, solicitation, bid_id, outcome)
-            assert response.status_code == 201, response.text
 
 
 async def score(client, auth, solicitation, bid_id, criterion, points):
@@ -130,12 +72,6 @@ async def score(client, auth, solicitation, bid_id, criterion, points):
         headers=auth(EVALUATE),
     )
     assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def ranking(client, auth, solicitation):
-    response = await client.get(f"{SOLICITATIONS}/{solicitation['id']}/ranking", headers=auth(EVALUATE))
-    assert response.status_code == 200, response.text
     return response.json()
 
 
@@ -150,8 +86,8 @@ async def test_lowest_price_ranks_on_evaluated_price_and_the_award_keeps_the_bid
     solicitation, (_, local, small), bids = await under_evaluation(
         vendors, auth, clock, ["100000.00", "105000.00", "104000.00"]
     )
-    lbe = await certify(vendors, auth, local, "lbe")
-    await certify(vendors, auth, small, "sbe")
+    lbe = (await certify(vendors, auth, local, "lbe", **VALID_IN_2030))["id"]
+    await certify(vendors, auth, small, "sbe", **VALID_IN_2030)
     await qualify(vendors, auth, solicitation, *bids)
 
     ranked = await ranking(vendors, auth, solicitation)
@@ -182,8 +118,10 @@ async def test_preferences_add_up_within_a_percentage_cap_and_an_amount_cap(vend
         vendors, auth, clock, ["100000.00", "2000000.00"]
     )
     for certification_type in ("lbe", "sbe", "ebe"):  # 8 + 5 + 5 = 18%, capped at 10%
-        await certify(vendors, auth, stacked, certification_type)
-    await certify(vendors, auth, large, "lbe")  # 8% of 2,000,000 is 160,000, capped at 150,000
+        await certify(vendors, auth, stacked, certification_type, **VALID_IN_2030)
+    await certify(
+        vendors, auth, large, "lbe", **VALID_IN_2030
+    )  # 8% of 2,000,000 is 160,000, capped at 150,000
     await qualify(vendors, auth, solicitation, *bids)
 
     ranked = by_bid(await ranking(vendors, auth, solicitation))
@@ -209,7 +147,7 @@ async def test_a_certification_counts_only_if_verified_and_valid_on_the_due_date
 ):
     solicitation, (vendor_id,), (bid_id,) = await under_evaluation(vendors, auth, clock, ["50000.00"])
     if verify:
-        await certify(vendors, auth, vendor_id, "lbe", effective, expiration)
+        await certify(vendors, auth, vendor_id, "lbe", effective_date=effective, expiration_date=expiration)
     else:
         response = await vendors.post(
             f"{VENDORS}/{vendor_id}/certifications",
@@ -238,7 +176,7 @@ async def test_race_and_sex_conscious_certifications_never_change_a_price_on_non
         vendors, auth, clock, ["99000.00", "100000.00"], funding_source=funding
     )
     for certification_type in RACE_SEX_TYPES:
-        await certify(vendors, auth, certified, certification_type)
+        await certify(vendors, auth, certified, certification_type, **VALID_IN_2030)
     await qualify(vendors, auth, solicitation, *bids)
 
     ranked = by_bid(await ranking(vendors, auth, solicitation))
@@ -256,11 +194,11 @@ async def test_dbe_credit_applies_only_on_federal_funding_with_a_dbe_goal(vendor
         funding_source="federal",
         dbe_goal_percent="12.50",
     )
-    await certify(vendors, auth, dbe, "dbe")
-    await certify(vendors, auth, wbe, "wbe")
-    await certify(vendors, auth, wbe, "mbe")
-    await certify(vendors, auth, local, "lbe")
-    await certify(vendors, auth, small, "sbe")
+    await certify(vendors, auth, dbe, "dbe", **VALID_IN_2030)
+    await certify(vendors, auth, wbe, "wbe", **VALID_IN_2030)
+    await certify(vendors, auth, wbe, "mbe", **VALID_IN_2030)
+    await certify(vendors, auth, local, "lbe", **VALID_IN_2030)
+    await certify(vendors, auth, small, "sbe", **VALID_IN_2030)
     await qualify(vendors, auth, solicitation, *bids)
 
     ranked = by_bid(await ranking(vendors, auth, solicitation))
@@ -276,7 +214,7 @@ async def test_without_a_dbe_goal_a_federal_solicitation_gives_no_dbe_credit(ven
     solicitation, (dbe,), (bid_id,) = await under_evaluation(
         vendors, auth, clock, ["100000.00"], funding_source="federal"
     )
-    await certify(vendors, auth, dbe, "dbe")
+    await certify(vendors, auth, dbe, "dbe", **VALID_IN_2030)
 
     bid = by_bid(await ranking(vendors, auth, solicitation))[bid_id]
 
@@ -457,7 +395,7 @@ async def test_criteria_belong_to_best_value_and_best_value_needs_them_to_publis
     )
 
     solicitation = await draft(vendors, auth, evaluation_method="best_value")
-    refused = await move(vendors, auth, solicitation["id"], "published")
+    refused = await move_solicitation(vendors, auth, solicitation["id"], "published")
     assert "evaluation_criteria" in assert_problem(refused, 409, "conflict")["detail"]
 
     patched = await vendors.patch(
@@ -467,7 +405,7 @@ async def test_criteria_belong_to_best_value_and_best_value_needs_them_to_publis
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["evaluation_criteria"] == CRITERIA
-    assert (await move(vendors, auth, solicitation["id"], "published")).status_code == 200
+    assert (await move_solicitation(vendors, auth, solicitation["id"], "published")).status_code == 200
 
 
 async def test_best_value_ranks_on_total_points_with_computed_price_points(vendors, auth, clock):
@@ -653,7 +591,9 @@ async def test_a_bid_that_missed_an_addendum_stays_nonresponsive(vendors, auth, 
     await submit(vendors, auth, solicitation, careful, bid_body("95000.00", addenda=[addendum.json()["id"]]))
     clock.set(TENDER_END + timedelta(hours=1))
     for status in ("opened", "evaluation"):
-        assert (await move(vendors, auth, solicitation["id"], status, scopes=EVALUATE)).status_code == 200
+        assert (
+            await move_solicitation(vendors, auth, solicitation["id"], status, scopes=EVALUATE)
+        ).status_code == 200
 
     cure = await determine(vendors, auth, solicitation, missed["id"], "responsive")
     assert addendum.json()["id"] in assert_problem(cure, 409, "conflict")["missing_addenda"]
@@ -670,11 +610,11 @@ async def test_evaluation_happens_in_evaluation_only_and_by_evaluators(vendors, 
     clock.set(TENDER_START + timedelta(hours=1))
     bid = await submit(vendors, auth, solicitation, vendor_id)
     clock.set(TENDER_END + timedelta(hours=1))
-    await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
+    await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE)
 
     not_yet = await determine(vendors, auth, solicitation, bid["id"], "responsive")
     assert assert_problem(not_yet, 409, "not-under-evaluation")["current_status"] == "opened"
-    await move(vendors, auth, solicitation["id"], "evaluation", scopes=EVALUATE)
+    await move_solicitation(vendors, auth, solicitation["id"], "evaluation", scopes=EVALUATE)
     buyer = await vendors.post(
         determinations_url(solicitation, bid["id"]),
         json={"outcome": "responsive", "reason": "ok"},
@@ -694,7 +634,7 @@ async def test_a_withdrawn_bid_is_not_evaluated(vendors, auth, clock):
     await vendors.post(f"{bids_url(solicitation)}/{withdrawn['id']}/withdraw", headers=supplier(auth, leaves))
     clock.set(TENDER_END + timedelta(hours=1))
     for status in ("opened", "evaluation"):
-        await move(vendors, auth, solicitation["id"], status, scopes=EVALUATE)
+        await move_solicitation(vendors, auth, solicitation["id"], status, scopes=EVALUATE)
 
     response = await determine(vendors, auth, solicitation, withdrawn["id"], "responsive")
 

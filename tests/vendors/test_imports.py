@@ -16,14 +16,10 @@ from sqlalchemy import text
 from services.vendors.app import create_app
 from services.vendors.settings import VendorsSettings
 from tests.conftest import JWT_SECRET, migrated_database
-from tests.vendors.test_payments import PAYMENTS, contract_of
-from tests.vendors.test_solicitations import WRITE, assert_problem, audit_actions, clock
-
-__all__ = ["clock"]
+from tests.problems import assert_problem
+from tests.vendors.factories import PAYMENTS, READ, VENDORS, WRITE, active_vendor, audit_actions, contract_of
 
 IMPORTS = "/v1/procurement/imports"
-VENDORS = "/v1/procurement/vendors"
-READ = "procurement:read"
 CSV = {"Content-Type": "text/csv"}
 PAYMENT_HEADER = (
     "external_ref,vendor_identifier_scheme,vendor_identifier,vendor_name,tier,prime_vendor_identifier_scheme,"
@@ -51,27 +47,6 @@ async def imported(client, auth, body, kind="payments"):
     return response.json()
 
 
-async def register(client, auth, legal_name, identifiers=(), status="active"):
-    response = await client.post(
-        VENDORS,
-        json={
-            "legal_name": legal_name,
-            "entity_type": "corporation",
-            "identifiers": [{"scheme": scheme, "id": value} for scheme, value in identifiers],
-        },
-        headers=auth(WRITE),
-    )
-    assert response.status_code == 201, response.text
-    vendor = response.json()
-    if status == "active":
-        for move in ("submitted", "active"):
-            moved = await client.post(
-                f"{VENDORS}/{vendor['id']}/transitions", json={"to": move}, headers=auth(WRITE)
-            )
-            assert moved.status_code == 200, moved.text
-    return vendor["id"]
-
-
 async def payments_of(client, auth, **params):
     response = await client.get(PAYMENTS, params={"page_size": 500, **params}, headers=auth(READ))
     assert response.status_code == 200, response.text
@@ -88,8 +63,10 @@ async def payment_count(session):
 async def test_a_payment_file_loads_matching_vendors_by_identifier_then_by_name(
     vendors, auth, clock, session
 ):
-    acme = await register(vendors, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
-    harbor = await register(vendors, auth, "Harbor Striping & Signs, LLC")
+    acme = await active_vendor(
+        vendors, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
+    harbor = await active_vendor(vendors, auth, "Harbor Striping & Signs, LLC")
     contract_id, number = await contract_of(session, acme, department="BSS")
     body = csv_file(
         PAYMENT_HEADER,
@@ -126,7 +103,9 @@ async def test_a_payment_file_loads_matching_vendors_by_identifier_then_by_name(
 
 
 async def test_importing_the_same_file_again_changes_nothing(vendors, auth, clock, session):
-    await register(vendors, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
+    await active_vendor(
+        vendors, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
     body = csv_file(
         PAYMENT_HEADER,
         *(f"AP-{n},CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,{n}.00,,2026-01-{n:02d}" for n in range(1, 11)),
@@ -143,10 +122,16 @@ async def test_importing_the_same_file_again_changes_nothing(vendors, auth, cloc
 async def test_every_invalid_row_is_reported_with_its_line_and_the_valid_rows_load(
     vendors, auth, clock, session
 ):
-    acme = await register(vendors, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
-    await register(vendors, auth, "Twin Paving Inc.", [("CA-SOS", "C7654321")])
-    await register(vendors, auth, "Twin Paving LLC")
-    other = await register(vendors, auth, "Other Works Corporation", [("US-CAGE", "1ABC2")])
+    acme = await active_vendor(
+        vendors, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
+    await active_vendor(
+        vendors, auth, "Twin Paving Inc.", identifiers=[{"scheme": "CA-SOS", "id": "C7654321"}]
+    )
+    await active_vendor(vendors, auth, "Twin Paving LLC")
+    other = await active_vendor(
+        vendors, auth, "Other Works Corporation", identifiers=[{"scheme": "US-CAGE", "id": "1ABC2"}]
+    )
     _, others_contract = await contract_of(session, other)
 
     def row(
@@ -237,7 +222,9 @@ async def test_every_invalid_row_is_reported_with_its_line_and_the_valid_rows_lo
 
 
 async def test_a_line_loaded_before_with_other_values_is_an_error_not_a_change(vendors, auth, clock):
-    await register(vendors, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
+    await active_vendor(
+        vendors, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
     await imported(
         vendors,
         auth,
@@ -257,7 +244,7 @@ async def test_a_line_loaded_before_with_other_values_is_an_error_not_a_change(v
 
 
 async def test_columns_may_come_in_any_order_with_a_bom_crlf_and_quotes(vendors, auth, clock):
-    vendor = await register(vendors, auth, "Acme Construction Incorporated")
+    vendor = await active_vendor(vendors, auth, "Acme Construction Incorporated")
     body = "\ufeffPaid_Date,amount,category_code,department,vendor_name,external_ref\r\n".encode() + (
         b'2026-01-05,10.00,620-80,GSD,"Acme Construction, Inc.","AP,""quoted"""\r\n'
     )
@@ -310,7 +297,7 @@ async def test_a_header_that_does_not_name_the_columns_is_refused_whole(
 async def test_a_file_that_is_not_csv_is_refused_whole_naming_the_line(
     vendors, auth, clock, session, rows, line, detail
 ):
-    await register(vendors, auth, "Acme")
+    await active_vendor(vendors, auth, "Acme")
     before = await payment_count(session)
     response = await upload(
         vendors, auth, csv_file("external_ref,vendor_name,department,category_code,amount,paid_date", *rows)
@@ -344,7 +331,7 @@ async def test_uploads_need_csv_and_the_write_scope(vendors, auth, clock):
 
 
 async def test_a_keyed_import_is_answered_once_and_replayed_to_a_retry(vendors, auth, clock, session):
-    await register(vendors, auth, "Acme")
+    await active_vendor(vendors, auth, "Acme")
     body = csv_file(
         "external_ref,vendor_name,department,category_code,amount,paid_date",
         "AP-K1,Acme,GSD,620-80,1.00,2026-01-01",
@@ -361,7 +348,7 @@ async def test_a_keyed_import_is_answered_once_and_replayed_to_a_retry(vendors, 
 
 
 async def test_reports_are_read_with_the_read_scope(vendors, auth, clock):
-    await register(vendors, auth, "Acme")
+    await active_vendor(vendors, auth, "Acme")
     report = await imported(
         vendors,
         auth,
@@ -407,8 +394,10 @@ VENDOR_HEADER = (
 
 
 async def test_a_vendor_file_registers_new_firms_and_recognises_known_ones(vendors, auth, clock):
-    known = await register(vendors, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
-    named = await register(vendors, auth, "Harbor Striping LLC")
+    known = await active_vendor(
+        vendors, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
+    named = await active_vendor(vendors, auth, "Harbor Striping LLC")
     body = csv_file(
         VENDOR_HEADER,
         "Boyle Heights Paving LLC,llc,BH Paving|Boyle Paving,small,active,201912345678,,1200 S Figueroa St,"
@@ -452,8 +441,8 @@ async def test_a_vendor_file_registers_new_firms_and_recognises_known_ones(vendo
 
 
 async def test_invalid_vendor_rows_are_reported_by_column(vendors, auth, clock):
-    await register(vendors, auth, "Twin Paving Inc.")
-    await register(vendors, auth, "Twin Paving LLC")
+    await active_vendor(vendors, auth, "Twin Paving Inc.")
+    await active_vendor(vendors, auth, "Twin Paving LLC")
     body = csv_file(
         VENDOR_HEADER,
         ",llc,,,,,,,,,,,,,",  # line 2: no name
@@ -506,7 +495,9 @@ async def committed_client(committed_database):
 
 async def test_respond_async_answers_202_and_the_import_completes(committed_client, auth):
     client = committed_client
-    await register(client, auth, "Acme Construction Incorporated", [("CA-SOS", "C1234567")])
+    await active_vendor(
+        client, auth, "Acme Construction Incorporated", identifiers=[{"scheme": "CA-SOS", "id": "C1234567"}]
+    )
     body = csv_file(
         PAYMENT_HEADER,
         *(f"AP-{n},CA-SOS,C1234567,,,,,,,GSD,nigp,620-80,{n}.00,,2026-01-01" for n in range(1, 501)),
@@ -537,7 +528,9 @@ async def test_respond_async_answers_202_and_the_import_completes(committed_clie
 async def test_the_same_file_imported_twice_at_once_is_loaded_once(committed_client, auth):
     """Payment merges take turns: the second sees the first's lines as already present, none fails."""
     client = committed_client
-    await register(client, auth, "Twice Told Paving Company", [("CA-SOS", "C7654321")])
+    await active_vendor(
+        client, auth, "Twice Told Paving Company", identifiers=[{"scheme": "CA-SOS", "id": "C7654321"}]
+    )
     body = csv_file(
         PAYMENT_HEADER,
         *(f"AP-TWICE-{n},CA-SOS,C7654321,,,,,,,DOT,nigp,745-00,{n}.00,,2026-02-01" for n in range(1, 301)),

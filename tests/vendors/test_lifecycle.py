@@ -8,26 +8,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.vendors.test_bids import bid_body, bids_url
-from tests.vendors.test_evaluation import EVALUATE
-from tests.vendors.test_solicitations import (
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    AWARDS,
+    CONTRACTS,
+    EVALUATE,
+    PROTESTS,
     SOLICITATIONS,
     TENDER_END,
     TENDER_START,
-    VENDORS,
     WRITE,
-    assert_problem,
+    active_vendor,
     audit_actions,
-    clock,
+    bid_body,
+    bids_url,
+    certify,
     solicitation_body,
     supplier,
 )
-
-__all__ = ["clock"]  # the fixture, shared with the solicitation tests
-
-AWARDS = "/v1/procurement/awards"
-PROTESTS = "/v1/procurement/protests"
-CONTRACTS = "/v1/procurement/contracts"
 
 
 def la(day: int, hour: int) -> datetime:
@@ -35,35 +33,18 @@ def la(day: int, hour: int) -> datetime:
     return datetime(2030, 4, day, hour + 7, 0, tzinfo=UTC)
 
 
-async def register(client, auth, name, *certifications):
+async def register(client, auth, name, *certification_types):
     """A vendor registered, submitted and activated by the buyer, with verified certificates."""
-    created = await client.post(VENDORS, json={"legal_name": name, "entity_type": "llc"}, headers=auth(WRITE))
-    assert created.status_code == 201, created.text
-    vendor_id = created.json()["id"]
-    for status in ("submitted", "active"):
-        moved = await client.post(
-            f"{VENDORS}/{vendor_id}/transitions", json={"to": status}, headers=auth(WRITE)
+    vendor_id = await active_vendor(client, auth, name)
+    for certification_type in certification_types:
+        await certify(
+            client,
+            auth,
+            vendor_id,
+            certification_type,
+            effective_date="2029-07-01",
+            expiration_date="2031-06-30",
         )
-        assert moved.status_code == 200, moved.text
-    for number, certification_type in enumerate(certifications, start=1):
-        certification = await client.post(
-            f"{VENDORS}/{vendor_id}/certifications",
-            json={
-                "type": certification_type,
-                "agency_code": "LA-BCA",
-                "certificate_number": f"{name[:3].upper()}-{number}",
-                "effective_date": "2029-07-01",
-                "expiration_date": "2031-06-30",
-            },
-            headers=auth(WRITE),
-        )
-        assert certification.status_code == 201, certification.text
-        verified = await client.post(
-            f"/v1/procurement/certifications/{certification.json()['id']}/transitions",
-            json={"to": "verified"},
-            headers=auth(WRITE),
-        )
-        assert verified.status_code == 200, verified.text
     return vendor_id
 
 

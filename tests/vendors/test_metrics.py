@@ -9,20 +9,12 @@ from typing import Any
 
 import pytest
 
-from services.common.reference import fiscal_year
+from services.common.clock import city_today, fiscal_year
 from services.common.series import MetricSeries, SeriesPeriod, periods
-from services.vendors.certifications.validity import city_today
-from tests.vendors.test_competition import Tender, tenders
-from tests.vendors.test_diversity import payment_world
-from tests.vendors.test_solicitations import assert_problem
-from tests.vendors.test_spend_cube import city_spend, records
-
-__all__ = ["records"]
+from tests.problems import assert_problem
+from tests.vendors.factories import CENT, READ, SIX, Tender, city_spend, payment_world, tenders
 
 METRICS = "/v1/procurement/metrics"
-READ = "procurement:read"
-SIX = Decimal("0.000001")
-CENT = Decimal("0.01")
 
 
 async def series(client, auth, key: str, **params: Any) -> MetricSeries:

@@ -5,18 +5,13 @@ contract, tier, dates, amounts, `external_ref`), reading it back, and listing wi
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 
-from services.common.db import new_id
-from tests.vendors.test_solicitations import WRITE, active_vendor, assert_problem, audit_actions, clock
-
-__all__ = ["clock"]
-
-PAYMENTS = "/v1/procurement/payments"
-READ = "procurement:read"
+from tests.problems import assert_problem
+from tests.vendors.factories import PAYMENTS, READ, WRITE, active_vendor, audit_actions, contract_of
 
 
 def payment_body(vendor_id, **overrides):
@@ -35,49 +30,6 @@ async def record(client, auth, body):
     response = await client.post(PAYMENTS, json=body, headers=auth(WRITE))
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def contract_of(session, vendor_id, department="GSD", number=None):
-    """A contract held by the vendor, with the award, bid and solicitation it comes from (as the award
-    process leaves them); returns (id, number)."""
-    solicitation_id, bid_id, award_id, contract_id = (new_id() for _ in range(4))
-    reference = f"IFB-2025-{uuid.uuid4().int % 10**6:06d}"
-    number = number or f"C-2025-{uuid.uuid4().int % 10**6:06d}"
-    opened = datetime(2025, 5, 1, 17, 0).astimezone()
-    statements = [
-        (
-            "INSERT INTO vendors.solicitations (id, reference, ocid, status, title, type, main_category, "
-            "buyer_department, funding_source, tender_period_start, tender_period_end, disclose_bid_count, "
-            "published_at, opened_at, version, created_at, updated_at) VALUES (:s, :ref, :ocid, 'awarded', "
-            "'Office supplies', 'ifb', 'goods', :dept, 'local', :start, :opened, false, :start, :opened, 5, "
-            ":start, :opened)",
-            {"ref": reference, "ocid": f"ocds-cityops-{reference}", "start": opened - timedelta(days=30)},
-        ),
-        (
-            "INSERT INTO vendors.bids (id, solicitation_id, vendor_id, status, submitted_by, submitted_at, "
-            "sealed_payload, receipt_hash, opened_total_amount, opened_total_currency, version, created_at, "
-            "updated_at) VALUES (:b, :s, :v, 'opened', 'supplier', :submitted, 'gAAAAA', repeat('0', 64), "
-            "50000, 'USD', 2, :submitted, :opened)",
-            {"submitted": opened - timedelta(days=2)},
-        ),
-        (
-            "INSERT INTO vendors.awards (id, solicitation_id, bid_id, vendor_id, rank, status, amount, currency, "
-            "intent_notified_at, protest_window_ends_on, award_date, version, created_at, updated_at) VALUES "
-            "(:a, :s, :b, :v, 1, 'active', 50000, 'USD', :opened, :window, :window, 2, :opened, :opened)",
-            {"window": date(2025, 5, 8)},
-        ),
-        (
-            "INSERT INTO vendors.contracts (id, number, award_id, solicitation_id, vendor_id, department, title, "
-            "status, original_value_amount, value_amount, currency, period_start, period_end, signed_date, "
-            "version, created_at, updated_at) VALUES (:c, :number, :a, :s, :v, :dept, 'Office supplies', "
-            "'active', 50000, 50000, 'USD', :period_start, :period_end, :period_start, 1, :opened, :opened)",
-            {"number": number, "period_start": date(2025, 6, 1), "period_end": date(2028, 5, 31)},
-        ),
-    ]
-    ids = {"s": solicitation_id, "b": bid_id, "a": award_id, "c": contract_id, "v": vendor_id}
-    for statement, values in statements:
-        await session.execute(text(statement), {**ids, "dept": department, "opened": opened, **values})
-    return str(contract_id), number
 
 
 async def test_a_payment_is_recorded_with_its_fiscal_year_derived(vendors, auth, clock):

@@ -16,8 +16,7 @@ import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
-from services.common.reference import fiscal_year
-from services.vendors.awards.calendar import is_business_day
+from services.common.clock import fiscal_year, is_business_day
 from services.vendors.seeding.firms import Firm
 from services.vendors.seeding.loader import load_scale_data
 from services.vendors.seeding.plan import plan_for

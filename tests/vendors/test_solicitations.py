@@ -1,140 +1,35 @@
 """Solicitations through the HTTP API: drafting, publication, the clock-driven open and closed states,
 transitions, listing, addenda (with the late-addendum extension) and anonymous questions.
 
-Time is moved with the `clock` fixture, which replaces the server clock the rules read.
+Time is moved with the `clock` fixture, which pins the platform's clock that every rule reads.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from services.vendors.solicitations.clock import request_time
-
-SOLICITATIONS = "/v1/procurement/solicitations"
-VENDORS = "/v1/procurement/vendors"
-PROBLEM = "application/problem+json"
-READ = "procurement:read"
-WRITE = "procurement:read procurement:write"
-EVALUATE = "procurement:read procurement:evaluate"
-T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)
-TENDER_START = T0 + timedelta(days=10)
-TENDER_END = T0 + timedelta(days=30)
-
-
-class ManualClock:
-    """The server clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def set(self, when: datetime) -> None:
-        self.now = when
-
-
-@pytest.fixture
-def clock(vendors_app):
-    manual = ManualClock(T0)
-    vendors_app.dependency_overrides[request_time] = lambda: manual.now
-    yield manual
-    vendors_app.dependency_overrides.pop(request_time, None)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def solicitation_body(**overrides):
-    body = {
-        "title": "Street resurfacing materials, Civic Center",
-        "description": "Asphalt and aggregate for the Civic Center Master Plan streets.",
-        "type": "ifb",
-        "main_category": "goods",
-        "buyer_department": "gsd",
-        "estimated_value": {"amount": "250000.00", "currency": "USD"},
-        "funding_source": "local",
-        "items": [
-            {
-                "id": "1",
-                "description": "Hot-mix asphalt",
-                "classification": {"scheme": "nigp", "code": "74540"},
-                "additional_classifications": [{"scheme": "unspsc", "code": "30111509"}],
-                "quantity": "1200",
-                "unit": "ton",
-            },
-            {
-                "id": "2",
-                "description": "Crushed aggregate base",
-                "classification": {"scheme": "nigp", "code": "745-10"},
-                "quantity": "800",
-                "unit": "ton",
-            },
-        ],
-        "enquiry_period": {"start": iso(T0), "end": iso(T0 + timedelta(days=20))},
-        "tender_period": {"start": iso(TENDER_START), "end": iso(TENDER_END)},
-    }
-    return body | overrides
-
-
-async def draft(client, auth, **overrides):
-    response = await client.post(SOLICITATIONS, json=solicitation_body(**overrides), headers=auth(WRITE))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def move(client, auth, solicitation_id, to, reason=None, scopes=WRITE):
-    return await client.post(
-        f"{SOLICITATIONS}/{solicitation_id}/transitions",
-        json={"to": to, "reason": reason},
-        headers=auth(scopes),
-    )
-
-
-async def published(client, auth, **overrides):
-    solicitation = await draft(client, auth, **overrides)
-    response = await move(client, auth, solicitation["id"], "published")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def active_vendor(client, auth, name="Boyle Heights Paving LLC"):
-    response = await client.post(
-        VENDORS, json={"legal_name": name, "entity_type": "llc"}, headers=auth(WRITE)
-    )
-    assert response.status_code == 201, response.text
-    vendor_id = response.json()["id"]
-    for status in ("submitted", "active"):
-        moved = await client.post(
-            f"{VENDORS}/{vendor_id}/transitions", json={"to": status}, headers=auth(WRITE)
-        )
-        assert moved.status_code == 200, moved.text
-    return vendor_id
-
-
-def supplier(auth, vendor_id, sub=None):
-    """A supplier user's headers: the bid scope and the vendor it acts for."""
-    return auth("procurement:bid", sub=sub or f"user-of-{vendor_id}", vendor=str(vendor_id))
-
-
-def assert_problem(response, status, slug):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
-    assert problem["type"] == f"urn:cityops:problem:{slug}", problem
-    return problem
-
-
-async def audit_actions(client, auth, entity, entity_id):
-    response = await client.get(
-        "/v1/procurement/audit-events",
-        params={"entity": entity, "entity_id": str(entity_id)},
-        headers=auth("audit:read"),
-    )
-    assert response.status_code == 200, response.text
-    return [event["action"] for event in response.json()["items"]]
-
+from tests.problems import assert_problem
+from tests.vendors.factories import (
+    EVALUATE,
+    READ,
+    SOLICITATIONS,
+    T0,
+    TENDER_END,
+    TENDER_START,
+    VENDORS,
+    WRITE,
+    active_vendor,
+    audit_actions,
+    draft,
+    iso,
+    move_solicitation,
+    published,
+    solicitation_body,
+    supplier,
+)
 
 # Drafting
 
@@ -362,24 +257,30 @@ async def test_the_status_filter_follows_the_clock_in_sql(vendors, auth, clock):
 
 async def test_publication_needs_items_and_a_future_close(vendors, auth, clock):
     empty = await draft(vendors, auth, items=[])
-    assert_problem(await move(vendors, auth, empty["id"], "published"), 409, "conflict")
+    assert_problem(await move_solicitation(vendors, auth, empty["id"], "published"), 409, "conflict")
 
     stale = await draft(vendors, auth)
     clock.set(TENDER_END + timedelta(days=1))
-    problem = assert_problem(await move(vendors, auth, stale["id"], "published"), 409, "conflict")
+    problem = assert_problem(
+        await move_solicitation(vendors, auth, stale["id"], "published"), 409, "conflict"
+    )
     assert problem["tender_period"]["end"].startswith("2030-04-03")
 
 
 async def test_open_and_closed_are_not_moves(vendors, auth, clock):
     solicitation = await published(vendors, auth)
-    problem = assert_problem(await move(vendors, auth, solicitation["id"], "open"), 409, "invalid-transition")
+    problem = assert_problem(
+        await move_solicitation(vendors, auth, solicitation["id"], "open"), 409, "invalid-transition"
+    )
     assert problem["allowed_transitions"] == ["cancelled"]
 
 
 async def test_illegal_moves_are_409_with_the_allowed_ones(vendors, auth, clock):
     solicitation = await draft(vendors, auth)
     problem = assert_problem(
-        await move(vendors, auth, solicitation["id"], "opened", scopes=EVALUATE + " procurement:write"),
+        await move_solicitation(
+            vendors, auth, solicitation["id"], "opened", scopes=EVALUATE + " procurement:write"
+        ),
         409,
         "invalid-transition",
     )
@@ -390,11 +291,13 @@ async def test_illegal_moves_are_409_with_the_allowed_ones(vendors, auth, clock)
 async def test_moves_need_their_scopes(vendors, auth, clock):
     solicitation = await published(vendors, auth)
     assert_problem(
-        await move(vendors, auth, solicitation["id"], "cancelled", "x", scopes=READ), 403, "forbidden"
+        await move_solicitation(vendors, auth, solicitation["id"], "cancelled", "x", scopes=READ),
+        403,
+        "forbidden",
     )
     clock.set(TENDER_END)
     problem = assert_problem(
-        await move(vendors, auth, solicitation["id"], "opened", scopes=WRITE), 403, "forbidden"
+        await move_solicitation(vendors, auth, solicitation["id"], "opened", scopes=WRITE), 403, "forbidden"
     )
     assert problem["required_scopes"] == ["procurement:evaluate"]
     no_token = await vendors.post(
@@ -405,15 +308,19 @@ async def test_moves_need_their_scopes(vendors, auth, clock):
 
 async def test_cancellation_needs_a_reason_and_is_final(vendors, auth, clock):
     solicitation = await published(vendors, auth)
-    assert_problem(await move(vendors, auth, solicitation["id"], "cancelled"), 422, "validation-error")
+    assert_problem(
+        await move_solicitation(vendors, auth, solicitation["id"], "cancelled"), 422, "validation-error"
+    )
 
-    response = await move(vendors, auth, solicitation["id"], "cancelled", reason="Funding withdrawn")
+    response = await move_solicitation(
+        vendors, auth, solicitation["id"], "cancelled", reason="Funding withdrawn"
+    )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
     clock.set(TENDER_START)
     assert (await vendors.get(f"{SOLICITATIONS}/{solicitation['id']}")).json()["status"] == "cancelled"
     problem = assert_problem(
-        await move(vendors, auth, solicitation["id"], "published"), 409, "invalid-transition"
+        await move_solicitation(vendors, auth, solicitation["id"], "published"), 409, "invalid-transition"
     )
     assert problem["allowed_transitions"] == []
     assert await audit_actions(vendors, auth, "solicitation", solicitation["id"]) == [
@@ -424,7 +331,7 @@ async def test_cancellation_needs_a_reason_and_is_final(vendors, auth, clock):
 
 
 async def test_transition_of_an_unknown_solicitation_is_404(vendors, auth, clock):
-    assert_problem(await move(vendors, auth, uuid.uuid4(), "published"), 404, "not-found")
+    assert_problem(await move_solicitation(vendors, auth, uuid.uuid4(), "published"), 404, "not-found")
 
 
 # Listing

@@ -10,9 +10,10 @@ import uuid
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.attempts import AttemptLimit
 from services.common.auth import Principal
 from services.common.problems import InternalError
 from services.vendors.contracts import TaxProfilePut
@@ -20,12 +21,12 @@ from services.vendors.db import audit
 from services.vendors.registry.repository import vendors as vendors_table
 from services.vendors.settings import VendorsSettings
 from services.vendors.tax import repository, service
+from services.vendors.tax.duplicate_attempts import DuplicateTinAttempts
 from services.vendors.tax.vault import TinVault
+from tests.problems import assert_problem
+from tests.vendors.factories import READ, VENDORS, WRITE, create_vendor
 
-VENDORS = "/v1/procurement/vendors"
-PROBLEM = "application/problem+json"
-READ = "procurement:read"
-WRITE = "procurement:read procurement:write"
+WRITE_AND_REVEAL = f"{WRITE} procurement:tax_reveal"
 SSN, SSN_DIGITS = "123-45-6789", "123456789"
 EIN, EIN_DIGITS = "12-3456789", "123456789"
 FINGERPRINT_KEY = b"f" * 32
@@ -33,14 +34,6 @@ FINGERPRINT_KEY = b"f" * 32
 
 def tax_url(vendor_id: str) -> str:
     return f"{VENDORS}/{vendor_id}/tax-profile"
-
-
-async def new_vendor(client, auth, name="Lincoln Heights Masonry LLC"):
-    response = await client.post(
-        VENDORS, json={"legal_name": name, "entity_type": "llc"}, headers=auth(WRITE)
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def put_tin(client, auth, vendor_id, tin_type="ssn", tin=SSN, if_match=None, scopes=WRITE):
@@ -66,13 +59,6 @@ async def audit_events(client, auth, vendor_id):
     return response.json()["items"]
 
 
-def assert_problem(response, status, slug):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"] == f"urn:cityops:problem:{slug}"
-    return response.json()
-
-
 def assert_no_tin(text_: str, *forms: str) -> None:
     for form in forms or (SSN, SSN_DIGITS):
         assert form not in text_
@@ -82,7 +68,7 @@ def assert_no_tin(text_: str, *forms: str) -> None:
 
 
 async def test_put_creates_the_profile_with_location_etag_and_the_tin_masked(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
 
     response = await put_tin(vendors, auth, vendor["id"])
 
@@ -110,14 +96,14 @@ async def test_put_creates_the_profile_with_location_etag_and_the_tin_masked(ven
 async def test_each_tin_type_is_accepted_with_or_without_dashes_and_masked_its_way(
     vendors, auth, tin_type, tin, masked
 ):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     response = await put_tin(vendors, auth, vendor["id"], tin_type, tin)
     assert response.status_code == 201, response.text
     assert response.json()["tin_masked"] == masked
 
 
 async def test_get_returns_the_masked_profile_and_404s_without_one(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     missing = await vendors.get(tax_url(vendor["id"]), headers=auth(READ))
     unknown = await vendors.get(tax_url(str(uuid.uuid4())), headers=auth(READ))
     await put_tin(vendors, auth, vendor["id"], "ein", EIN)
@@ -133,7 +119,7 @@ async def test_get_returns_the_masked_profile_and_404s_without_one(vendors, auth
 
 
 async def test_replacing_needs_if_match_and_refuses_a_stale_one(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
 
     without = await put_tin(vendors, auth, vendor["id"], "ein", EIN)
@@ -143,7 +129,7 @@ async def test_replacing_needs_if_match_and_refuses_a_stale_one(vendors, auth):
 
     assert_problem(without, 428, "precondition-required")
     assert_problem(stale, 412, "precondition-failed")
-    assert_problem(malformed, 412, "precondition-failed")
+    assert_problem(malformed, 400, "invalid-entity-tag")  # not an entity-tag (RFC 9110 §8.8.3)
     assert replaced.status_code == 200
     assert replaced.headers["etag"] == '"v2"'
     assert replaced.json()["tin_masked"] == "**-***4321"
@@ -151,14 +137,14 @@ async def test_replacing_needs_if_match_and_refuses_a_stale_one(vendors, auth):
 
 
 async def test_if_match_on_a_profile_that_does_not_exist_yet_is_412(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     response = await put_tin(vendors, auth, vendor["id"], if_match='"v1"')
     assert_problem(response, 412, "precondition-failed")
     assert (await vendors.get(tax_url(vendor["id"]), headers=auth(READ))).status_code == 404
 
 
 async def test_putting_the_same_tin_again_changes_nothing(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
 
     again = await put_tin(vendors, auth, vendor["id"], tin=SSN_DIGITS, if_match='"v1"')
@@ -186,6 +172,9 @@ async def test_put_on_an_unknown_vendor_is_404(vendors, auth):
         ({"tin_type": "ssn", "tin": "666-45-6789"}, ["body", "tin"]),
         ({"tin_type": "ssn", "tin": "123-00-6789"}, ["body", "tin"]),
         ({"tin_type": "ssn", "tin": "123 45 6789"}, ["body", "tin"]),
+        # Other scripts' digits would escape duplicate detection: Arabic-Indic, then fullwidth.
+        ({"tin_type": "ssn", "tin": "١٢٣-٤٥-٦٧٨٩"}, ["body", "tin"]),
+        ({"tin_type": "ein", "tin": "１２-３４５６７８９"}, ["body", "tin"]),
         ({"tin_type": "ein", "tin": "00-3456789"}, ["body", "tin"]),
         ({"tin_type": "ein", "tin": "12-345678X"}, ["body", "tin"]),
         ({"tin_type": "itin", "tin": "123-45-6789"}, ["body", "tin"]),
@@ -199,7 +188,7 @@ async def test_put_on_an_unknown_vendor_is_404(vendors, auth):
     ],
 )
 async def test_an_invalid_tin_is_a_422_naming_the_field_without_echoing_it(vendors, auth, body, location):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
 
     response = await vendors.put(tax_url(vendor["id"]), json=body, headers=auth(WRITE))
 
@@ -214,7 +203,7 @@ async def test_an_invalid_tin_is_a_422_naming_the_field_without_echoing_it(vendo
 
 
 async def test_tax_profiles_need_a_token_and_the_right_scope(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
     url = tax_url(vendor["id"])
     body = {"tin_type": "ssn", "tin": SSN}
@@ -232,7 +221,7 @@ async def test_tax_profiles_need_a_token_and_the_right_scope(vendors, auth):
 
 
 async def test_reveal_returns_the_full_tin_uncached_and_audits_who_and_why_without_it(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"], tin=SSN_DIGITS)
 
     response = await reveal(vendors, auth, vendor["id"], reason="  1099-NEC for FY2026  ")
@@ -249,7 +238,7 @@ async def test_reveal_returns_the_full_tin_uncached_and_audits_who_and_why_witho
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 2001}])
 async def test_reveal_needs_a_reason(vendors, auth, body):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
 
     response = await vendors.post(
@@ -262,13 +251,13 @@ async def test_reveal_needs_a_reason(vendors, auth, body):
 
 
 async def test_reveal_without_a_profile_or_vendor_is_404(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     assert_problem(await reveal(vendors, auth, vendor["id"]), 404, "not-found")
     assert_problem(await reveal(vendors, auth, str(uuid.uuid4())), 404, "not-found")
 
 
 async def test_reveal_refuses_an_idempotency_key_so_no_tin_is_stored_for_replay(vendors, auth, session):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
     key = f"reveal-{uuid.uuid4()}"
 
@@ -285,7 +274,7 @@ async def test_reveal_refuses_an_idempotency_key_so_no_tin_is_stored_for_replay(
 
 
 async def test_the_tin_appears_in_no_response_but_the_reveal(vendors, auth):
-    first, second = await new_vendor(vendors, auth), await new_vendor(vendors, auth, "Second Firm LLC")
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Second Firm LLC")
     created = await put_tin(vendors, auth, first["id"])
     responses = [
         created,
@@ -304,7 +293,7 @@ async def test_the_tin_appears_in_no_response_but_the_reveal(vendors, auth):
 
 
 async def test_audit_events_say_the_tin_changed_but_never_what_it_is(vendors, auth):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
     await put_tin(vendors, auth, vendor["id"], "ein", EIN, if_match='"v1"')
     await reveal(vendors, auth, vendor["id"])
@@ -323,8 +312,8 @@ async def test_audit_events_say_the_tin_changed_but_never_what_it_is(vendors, au
 
 
 async def test_the_tin_is_never_logged(vendors, auth, caplog):
-    vendor = await new_vendor(vendors, auth)
-    other = await new_vendor(vendors, auth, "Other Firm LLC")
+    vendor = await create_vendor(vendors, auth)
+    other = await create_vendor(vendors, auth, "Other Firm LLC")
 
     with caplog.at_level(logging.DEBUG):
         await put_tin(vendors, auth, vendor["id"])
@@ -342,20 +331,18 @@ async def test_the_tin_is_never_logged(vendors, auth, caplog):
 async def test_the_database_holds_ciphertext_last4_and_a_keyed_fingerprint_not_the_tin(
     vendors, auth, session, vendors_app
 ):
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     await put_tin(vendors, auth, vendor["id"])
 
     row = await repository.get_profile(session, uuid.UUID(vendor["id"]))
 
     assert row is not None
     assert_no_tin(str(row))
-    assert row["tin_last4"] == "6789"
+    assert row.tin_last4 == "6789"
     vault: TinVault = vendors_app.state.tin_vault
-    assert vault.decrypt(row["tin_ciphertext"]) == SSN_DIGITS
-    assert row["tin_fingerprint"] == vault.fingerprint("ssn", SSN_DIGITS)
-    assert row["tin_fingerprint"] != TinVault([Fernet.generate_key()], b"k" * 32).fingerprint(
-        "ssn", SSN_DIGITS
-    )
+    assert vault.decrypt(row.tin_ciphertext) == SSN_DIGITS
+    assert row.tin_fingerprint == vault.fingerprint("ssn", SSN_DIGITS)
+    assert row.tin_fingerprint != TinVault([Fernet.generate_key()], b"k" * 32).fingerprint("ssn", SSN_DIGITS)
 
 
 # Keys
@@ -415,7 +402,7 @@ def test_malformed_keys_stop_the_service_at_start_up(settings):
 async def test_the_api_reads_a_tin_written_before_a_key_rotation(vendors, auth, vendors_app):
     old_key, new_key = Fernet.generate_key(), Fernet.generate_key()
     original = vendors_app.state.tin_vault
-    vendor = await new_vendor(vendors, auth)
+    vendor = await create_vendor(vendors, auth)
     try:
         vendors_app.state.tin_vault = TinVault([old_key], FINGERPRINT_KEY)
         await put_tin(vendors, auth, vendor["id"], "ein", EIN)
@@ -432,11 +419,13 @@ async def test_the_api_reads_a_tin_written_before_a_key_rotation(vendors, auth, 
 # One TIN per live vendor
 
 
-async def test_a_second_vendor_with_the_same_tin_is_a_409_naming_the_first(vendors, auth):
-    first, second = await new_vendor(vendors, auth), await new_vendor(vendors, auth, "Heights Masonry")
+async def test_a_second_vendor_with_the_same_tin_is_a_409_naming_the_first_to_who_may_read_tins(
+    vendors, auth
+):
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
     await put_tin(vendors, auth, first["id"], "ein", EIN)
 
-    response = await put_tin(vendors, auth, second["id"], "ein", EIN_DIGITS)
+    response = await put_tin(vendors, auth, second["id"], "ein", EIN_DIGITS, scopes=WRITE_AND_REVEAL)
 
     problem = assert_problem(response, 409, "duplicate-tin")
     assert problem["existing_vendor_id"] == first["id"]
@@ -446,15 +435,93 @@ async def test_a_second_vendor_with_the_same_tin_is_a_409_naming_the_first(vendo
     assert (await vendors.get(tax_url(second["id"]), headers=auth(READ))).status_code == 404
 
 
+async def test_without_the_reveal_scope_a_duplicate_is_refused_without_naming_the_holder(vendors, auth):
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
+    await put_tin(vendors, auth, first["id"], "ein", EIN)
+
+    response = await put_tin(vendors, auth, second["id"], "ein", EIN, scopes=WRITE)
+
+    problem = assert_problem(response, 409, "duplicate-tin")
+    assert "existing_vendor_id" not in problem and "existing_vendor_number" not in problem
+    assert first["vendor_number"] not in response.text and first["id"] not in response.text
+    assert_no_tin(response.text, EIN, EIN_DIGITS)
+
+
+async def test_every_refused_duplicate_leaves_an_audit_event_though_the_request_rolls_back(
+    vendors, auth, engine
+):
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
+    await put_tin(vendors, auth, first["id"], "ein", EIN)
+
+    for _ in range(2):
+        assert_problem(
+            await put_tin(vendors, auth, second["id"], "ein", EIN, scopes=WRITE), 409, "duplicate-tin"
+        )
+
+    # Read on a connection of its own: the events are committed, not held in the test's transaction.
+    async with engine.connect() as connection:
+        rows = (
+            (
+                await connection.execute(
+                    select(audit.table).where(
+                        audit.table.c.entity_id == second["id"],
+                        audit.table.c.action == "tax_profile.duplicate_tin",
+                    )
+                )
+            )
+            .mappings()
+            .all()
+        )
+    assert len(rows) == 2
+    assert {row["actor"] for row in rows} == {"tester"}
+    assert rows[0]["changes"] == {"existing_vendor_id": first["id"]}
+    assert_no_tin(str([dict(row) for row in rows]), EIN, EIN_DIGITS)
+
+
+@pytest.fixture
+def duplicate_budget_of_two(vendors_app):
+    """The app's duplicate-TIN budget, two refusals an hour, for one test."""
+    kept = vendors_app.state.tin_duplicate_attempts
+    vendors_app.state.tin_duplicate_attempts = DuplicateTinAttempts(AttemptLimit("2/hour", what="attempts"))
+    yield
+    vendors_app.state.tin_duplicate_attempts = kept
+
+
+async def test_past_its_budget_of_refused_duplicates_a_caller_gets_429_for_every_tin_write(
+    vendors, auth, duplicate_budget_of_two
+):
+    holder, target = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
+    await put_tin(vendors, auth, holder["id"], "ein", EIN)
+    prober = {"scopes": WRITE, "sub": "prober"}
+
+    for _ in range(2):
+        response = await vendors.put(
+            tax_url(target["id"]), json={"tin_type": "ein", "tin": EIN}, headers=auth(**prober)
+        )
+        assert_problem(response, 409, "duplicate-tin")
+    # Spent: a guess that would confirm the TIN and one that would not get the same answer.
+    for tin in (EIN, "98-7654321"):
+        response = await vendors.put(
+            tax_url(target["id"]), json={"tin_type": "ein", "tin": tin}, headers=auth(**prober)
+        )
+        assert_problem(response, 429, "rate-limited")
+        assert int(response.headers["retry-after"]) > 0
+
+    other_caller = await vendors.put(
+        tax_url(target["id"]), json={"tin_type": "ein", "tin": "98-7654321"}, headers=auth(WRITE, sub="clerk")
+    )
+    assert other_caller.status_code == 201, other_caller.text
+
+
 async def test_the_same_digits_as_another_tin_type_are_another_tin(vendors, auth):
-    first, second = await new_vendor(vendors, auth), await new_vendor(vendors, auth, "Heights Masonry")
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
     await put_tin(vendors, auth, first["id"], "ein", EIN)
     response = await put_tin(vendors, auth, second["id"], "ssn", SSN)
     assert response.status_code == 201, response.text
 
 
 async def test_changing_a_tin_to_one_another_vendor_holds_is_a_409(vendors, auth):
-    first, second = await new_vendor(vendors, auth), await new_vendor(vendors, auth, "Heights Masonry")
+    first, second = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Heights Masonry")
     await put_tin(vendors, auth, first["id"], "ein", EIN)
     await put_tin(vendors, auth, second["id"], "ein", "98-7654321")
 
@@ -466,7 +533,7 @@ async def test_changing_a_tin_to_one_another_vendor_holds_is_a_409(vendors, auth
 
 
 async def test_a_merged_vendor_cannot_be_given_a_tax_profile(vendors, auth):
-    merged, survivor = await new_vendor(vendors, auth), await new_vendor(vendors, auth, "Survivor LLC")
+    merged, survivor = await create_vendor(vendors, auth), await create_vendor(vendors, auth, "Survivor LLC")
     response = await vendors.post(
         f"{VENDORS}/{merged['id']}/merge",
         json={"survivor_id": survivor["id"], "reason": "registered twice"},
@@ -489,7 +556,7 @@ async def committed(vendors_app, engine, auth):
     async with httpx.AsyncClient(transport=transport, base_url="http://vendors.test") as client:
 
         async def make(name):
-            vendor = await new_vendor(client, auth, name)
+            vendor = await create_vendor(client, auth, name)
             created.append(vendor["id"])
             return vendor
 
@@ -507,7 +574,7 @@ async def test_two_concurrent_puts_of_one_tin_cannot_both_win(committed, auth):
 
     responses = await asyncio.gather(
         *(
-            client.put(tax_url(v["id"]), json={"tin_type": "ein", "tin": EIN}, headers=auth(WRITE))
+            client.put(tax_url(v["id"]), json={"tin_type": "ein", "tin": EIN}, headers=auth(WRITE_AND_REVEAL))
             for v in (first, second)
         )
     )
@@ -527,7 +594,7 @@ async def test_the_unique_index_turns_a_lost_race_into_the_same_409(committed, v
     body = TaxProfilePut(tin_type="ein", tin=EIN)
 
     async with AsyncSession(engine) as winner, AsyncSession(engine) as loser:
-        await repository.insert_profile(
+        await service.PROFILES.insert(
             winner,
             {
                 "vendor_id": uuid.UUID(first["id"]),
@@ -535,8 +602,8 @@ async def test_the_unique_index_turns_a_lost_race_into_the_same_409(committed, v
                 "tin_ciphertext": vault.encrypt(EIN_DIGITS),
                 "tin_last4": "6789",
                 "tin_fingerprint": vault.fingerprint("ein", EIN_DIGITS),
-                "version": 1,
             },
+            actor="t",
         )  # not committed yet: invisible to the loser's duplicate check
         losing = asyncio.create_task(
             service.put(

@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from services.vendors.certifications.validity import city_today
+from tests.vendors.factories import READ, VENDORS, certify, days, draft_vendor
 
-VENDORS = "/v1/procurement/vendors"
-CERTIFICATIONS = "/v1/procurement/certifications"
 PROBLEM = "application/problem+json"
-READ = "procurement:read"
-
-
-def days(n: int) -> str:
-    return (city_today() + timedelta(days=n)).isoformat()
-
-
-async def new_vendor(client, auth, name):
-    response = await client.post(
-        VENDORS, json={"legal_name": name, "entity_type": "corporation"}, headers=auth()
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-async def certify(
-    client, auth, vendor_id, *, kind="wbe", number="C-1", start=-300, end=400, to=("verified",)
-):
-    body = {
-        "type": kind,
-        "agency_code": "LA-BCA",
-        "certificate_number": number,
-        "effective_date": days(start),
-        "expiration_date": days(end),
-    }
-    response = await client.post(f"{VENDORS}/{vendor_id}/certifications", json=body, headers=auth())
-    assert response.status_code == 201, response.text
-    certification_id = response.json()["id"]
-    for status in to:
-        moved = await client.post(
-            f"{CERTIFICATIONS}/{certification_id}/transitions",
-            json={"to": status, "reason": "test"},
-            headers=auth(),
-        )
-        assert moved.status_code == 200, moved.text
-    return certification_id
 
 
 async def listed(client, auth, **params):
@@ -56,16 +16,31 @@ async def listed(client, auth, **params):
 
 
 async def test_certification_lists_vendors_holding_a_verified_current_one(vendors, auth):
-    holder = await new_vendor(vendors, auth, "Verified WBE Inc")
+    holder = await draft_vendor(vendors, auth, "Verified WBE Inc")
     await certify(vendors, auth, holder)
-    await certify(vendors, auth, await new_vendor(vendors, auth, "Pending WBE Inc"), to=())
-    await certify(vendors, auth, await new_vendor(vendors, auth, "Rejected WBE Inc"), to=("rejected",))
-    await certify(vendors, auth, await new_vendor(vendors, auth, "Expired WBE Inc"), start=-800, end=-1)
+    await certify(vendors, auth, await draft_vendor(vendors, auth, "Pending WBE Inc"), to=())
+    await certify(vendors, auth, await draft_vendor(vendors, auth, "Rejected WBE Inc"), to=("rejected",))
     await certify(
-        vendors, auth, await new_vendor(vendors, auth, "Revoked WBE Inc"), to=("verified", "revoked")
+        vendors,
+        auth,
+        await draft_vendor(vendors, auth, "Expired WBE Inc"),
+        effective_date=days(-800),
+        expiration_date=days(-1),
     )
-    await certify(vendors, auth, await new_vendor(vendors, auth, "Verified SBE Inc"), kind="sbe")
-    await certify(vendors, auth, await new_vendor(vendors, auth, "Future WBE Inc"), start=30, end=400)
+    await certify(
+        vendors,
+        auth,
+        await draft_vendor(vendors, auth, "Revoked WBE Inc"),
+        to=("verified", "revoked"),
+    )
+    await certify(vendors, auth, await draft_vendor(vendors, auth, "Verified SBE Inc"), "sbe")
+    await certify(
+        vendors,
+        auth,
+        await draft_vendor(vendors, auth, "Future WBE Inc"),
+        effective_date=days(30),
+        expiration_date=days(400),
+    )
 
     assert await listed(vendors, auth, certification="wbe") == {"Verified WBE Inc"}
     assert await listed(vendors, auth, certification="sbe") == {"Verified SBE Inc"}
@@ -73,8 +48,8 @@ async def test_certification_lists_vendors_holding_a_verified_current_one(vendor
 
 
 async def test_as_of_on_both_sides_of_an_expiration_date(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth, "Harbor Freight Lines LLC")
-    await certify(vendors, auth, vendor_id, start=-100, end=10)
+    vendor_id = await draft_vendor(vendors, auth, "Harbor Freight Lines LLC")
+    await certify(vendors, auth, vendor_id, effective_date=days(-100), expiration_date=days(10))
 
     assert await listed(vendors, auth, certification="wbe", as_of=days(10)) == {"Harbor Freight Lines LLC"}
     assert await listed(vendors, auth, certification="wbe", as_of=days(11)) == set()
@@ -83,8 +58,8 @@ async def test_as_of_on_both_sides_of_an_expiration_date(vendors, auth):
 
 
 async def test_as_of_in_the_past_sees_a_certificate_that_has_since_expired(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth, "Sunset Printing Corp")
-    await certify(vendors, auth, vendor_id, start=-700, end=-30)
+    vendor_id = await draft_vendor(vendors, auth, "Sunset Printing Corp")
+    await certify(vendors, auth, vendor_id, effective_date=days(-700), expiration_date=days(-30))
 
     assert await listed(vendors, auth, certification="wbe") == set()
     assert await listed(vendors, auth, certification="wbe", as_of=days(-31)) == {"Sunset Printing Corp"}
@@ -93,7 +68,7 @@ async def test_as_of_in_the_past_sees_a_certificate_that_has_since_expired(vendo
 
 
 async def test_a_revoked_certificate_counted_until_the_day_it_was_revoked(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth, "Wilshire Staffing Inc")
+    vendor_id = await draft_vendor(vendors, auth, "Wilshire Staffing Inc")
     await certify(vendors, auth, vendor_id, to=("verified", "revoked"))
 
     assert await listed(vendors, auth, certification="wbe", as_of=days(-1)) == {"Wilshire Staffing Inc"}
@@ -102,8 +77,8 @@ async def test_a_revoked_certificate_counted_until_the_day_it_was_revoked(vendor
 
 async def test_certification_combines_with_the_other_filters_and_pages(vendors, auth):
     for name in ("Alameda Tile One Inc", "Alameda Tile Two Inc", "Alameda Tile Three Inc"):
-        await certify(vendors, auth, await new_vendor(vendors, auth, name))
-    await new_vendor(vendors, auth, "Alameda Tile Uncertified Inc")
+        await certify(vendors, auth, await draft_vendor(vendors, auth, name))
+    await draft_vendor(vendors, auth, "Alameda Tile Uncertified Inc")
 
     names, token = set(), None
     while True:
@@ -122,9 +97,9 @@ async def test_certification_combines_with_the_other_filters_and_pages(vendors, 
 
 
 async def test_a_vendor_with_two_matching_certificates_is_listed_once(vendors, auth):
-    vendor_id = await new_vendor(vendors, auth, "Double Certified Inc")
-    await certify(vendors, auth, vendor_id, number="A")
-    await certify(vendors, auth, vendor_id, number="B")
+    vendor_id = await draft_vendor(vendors, auth, "Double Certified Inc")
+    await certify(vendors, auth, vendor_id, certificate_number="A")
+    await certify(vendors, auth, vendor_id, certificate_number="B")
 
     response = await vendors.get(VENDORS, params={"certification": "wbe"}, headers=auth(READ))
 

@@ -1,20 +1,19 @@
-"""Queries of contracts, amendments and subcontract commitments."""
+"""Queries of contracts, amendments and subcontract commitments: SQL in one place, typed rows out."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from services.common.db import next_child_number
 from services.common.pagination import Pager
-from services.common.problems import Conflict
 from services.vendors.agreements.models import (
     AmendmentRow,
     ContractRow,
@@ -33,6 +32,54 @@ vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
 ONE_CONTRACT_PER_AWARD = "uq_contracts_award_id"
 
 
+@dataclass(frozen=True, slots=True)
+class ContractRecord:
+    id: uuid.UUID
+    number: str
+    award_id: uuid.UUID
+    solicitation_id: uuid.UUID
+    vendor_id: uuid.UUID
+    department: str
+    title: str
+    status: str
+    original_value_amount: Decimal
+    value_amount: Decimal
+    currency: str
+    period_start: date
+    period_end: date
+    signed_date: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentRecord:
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    number: int
+    description: str
+    value_change_amount: Decimal
+    new_period_end: date | None
+    effective_date: date
+    made_by: str
+    made_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubcontractRecord:
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    sub_vendor_id: uuid.UUID
+    certification_type: str | None
+    amount: Decimal
+    committed_date: date
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 async def next_number(session: AsyncSession) -> int:
     number: int = await session.scalar(contract_number_sequence.next_value())
     return number
@@ -45,29 +92,14 @@ async def contract_of_award(session: AsyncSession, award_id: uuid.UUID) -> uuid.
     return contract_id
 
 
-async def insert_contract(session: AsyncSession, values: dict[str, Any]) -> None:
-    """In a savepoint: a concurrent second contract for one award is a 409, not a 500."""
-    try:
-        async with session.begin_nested():
-            await session.execute(insert(contracts).values(**values))
-    except IntegrityError as exc:
-        if ONE_CONTRACT_PER_AWARD not in str(exc.orig):
-            raise
-        raise Conflict("This award already has a contract.") from None
-
-
 async def get_contract(
     session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> ContractRecord | None:
     statement = select(contracts).where(contracts.c.id == contract_id)
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
-
-
-async def update_contract(session: AsyncSession, contract_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(update(contracts).where(contracts.c.id == contract_id).values(**values))
+    return ContractRecord(**row) if row is not None else None
 
 
 def select_contracts() -> Select[Any]:
@@ -84,8 +116,9 @@ def contracts_updated_since(statement: Select[Any], since: datetime) -> Select[A
 
 async def contracts_page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [contracts.c.id], filters)
+) -> tuple[list[ContractRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [contracts.c.id], filters)
+    return [ContractRecord(**row) for row in rows], token
 
 
 # Amendments
@@ -102,44 +135,35 @@ async def insert_amendment(session: AsyncSession, values: dict[str, Any]) -> Non
 
 async def get_amendment(
     session: AsyncSession, contract_id: uuid.UUID, amendment_id: uuid.UUID
-) -> dict[str, Any] | None:
+) -> AmendmentRecord | None:
     statement = select(amendments).where(
         amendments.c.id == amendment_id, amendments.c.contract_id == contract_id
     )
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return AmendmentRecord(**row) if row is not None else None
 
 
 async def amendments_page(
     session: AsyncSession, contract_id: uuid.UUID, pager: Pager
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[AmendmentRecord], str | None]:
     statement = select(amendments).where(amendments.c.contract_id == contract_id)
-    return await pager.fetch(session, statement, [amendments.c.number], {"contract_id": contract_id})
+    rows, token = await pager.fetch(session, statement, [amendments.c.number], {"contract_id": contract_id})
+    return [AmendmentRecord(**row) for row in rows], token
 
 
 # Subcontract commitments
 
 
-async def insert_subcontract(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(subcontracts).values(**values))
-
-
 async def get_subcontract(
     session: AsyncSession, contract_id: uuid.UUID, subcontract_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> SubcontractRecord | None:
     statement = select(subcontracts).where(
         subcontracts.c.id == subcontract_id, subcontracts.c.contract_id == contract_id
     )
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
-
-
-async def update_subcontract(
-    session: AsyncSession, subcontract_id: uuid.UUID, values: dict[str, Any]
-) -> None:
-    await session.execute(update(subcontracts).where(subcontracts.c.id == subcontract_id).values(**values))
+    return SubcontractRecord(**row) if row is not None else None
 
 
 async def committed_total(session: AsyncSession, contract_id: uuid.UUID) -> Decimal:
@@ -153,9 +177,10 @@ async def committed_total(session: AsyncSession, contract_id: uuid.UUID) -> Deci
 
 async def subcontracts_page(
     session: AsyncSession, contract_id: uuid.UUID, pager: Pager
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[SubcontractRecord], str | None]:
     statement = select(subcontracts).where(subcontracts.c.contract_id == contract_id)
-    return await pager.fetch(session, statement, [subcontracts.c.id], {"contract_id": contract_id})
+    rows, token = await pager.fetch(session, statement, [subcontracts.c.id], {"contract_id": contract_id})
+    return [SubcontractRecord(**row) for row in rows], token
 
 
 async def holds_certification(

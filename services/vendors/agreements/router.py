@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import Depends, Query, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Viewer
+from services.common.auth import AUTH_PROBLEMS, Viewer
+from services.common.clock import Now
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -25,6 +25,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Writer
 from services.vendors.agreements import service
 from services.vendors.contracts import (
@@ -42,10 +43,10 @@ from services.vendors.contracts import (
     SubcontractCreate,
     SubcontractPage,
     SubcontractTransition,
+    Timestamp,
 )
-from services.vendors.solicitations.clock import Now
 
-router = APIRouter()
+router = service_router()
 
 BASE = "/contracts"
 PUBLIC = " Public procurement information: no token needed."
@@ -83,7 +84,6 @@ async def contracts_create(
     description="Keyset-paged, oldest first; filters combine with AND, repeat one for several values."
     + PUBLIC,
     responses=problem_responses(Unauthorized, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def contracts_list(
     session: Session,
@@ -95,7 +95,7 @@ async def contracts_list(
     solicitation_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     award_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     updated_since: Annotated[
-        AwareDatetime | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
+        Timestamp | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
     ] = None,
 ) -> ContractPage:
     items, token = await service.list_page(
@@ -118,7 +118,6 @@ async def contracts_list(
     summary="Get a contract",
     description="`value` includes every amendment." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def contracts_get(contract_id: uuid.UUID, session: Session, _: Viewer, response: Response) -> Contract:
     contract = await service.get(session, contract_id)
@@ -216,7 +215,6 @@ async def amendments_create(
     summary="List a contract's amendments",
     description="In order." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def amendments_list(
     contract_id: uuid.UUID, session: Session, pager: PageParams, _: Viewer
@@ -232,7 +230,6 @@ async def amendments_list(
     summary="Get an amendment",
     description=PUBLIC.strip(),
     responses=problem_responses(Unauthorized, NotFound, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def amendments_get(
     contract_id: uuid.UUID, amendment_id: uuid.UUID, session: Session, _: Viewer
@@ -273,7 +270,6 @@ async def subcontracts_create(
     summary="List a contract's subcontract commitments",
     description="Oldest first." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def subcontracts_list(
     contract_id: uuid.UUID, session: Session, pager: PageParams, _: Viewer
@@ -289,7 +285,6 @@ async def subcontracts_list(
     summary="Get a subcontract commitment",
     description=PUBLIC.strip(),
     responses=problem_responses(Unauthorized, NotFound, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def subcontracts_get(
     contract_id: uuid.UUID, subcontract_id: uuid.UUID, session: Session, _: Viewer, response: Response

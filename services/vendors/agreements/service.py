@@ -1,5 +1,5 @@
-"""Rules of contracts, amendments and subcontract commitments. Each public function is one transaction,
-committed and audited here.
+"""Rules of contracts, amendments and subcontract commitments. Writes go through the kernel's
+`TrackedTable` (version, timestamps, audit, lifecycle); the unit of work commits them.
 
 A contract comes from an award in force and takes its value, vendor and department from it; it is
 drafted, signed (`active`), then completed or terminated. Amendments apply to active contracts and never
@@ -11,23 +11,30 @@ the commitment.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import MISSING
+from pydantic_core import to_jsonable_python
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import diff
 from services.common.auth import Principal
+from services.common.clock import city_today
 from services.common.concurrency import check_version
 from services.common.db import new_id
 from services.common.money import Money
 from services.common.pagination import Pager
 from services.common.problems import Conflict, FieldError, NotFound, ValidationFailed
+from services.common.records import TrackedTable
 from services.common.transitions import StateMachine
 from services.vendors.agreements import repository
+from services.vendors.agreements.repository import AmendmentRecord, ContractRecord, SubcontractRecord
 from services.vendors.awards import repository as award_repository
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     Amendment,
     AmendmentCreate,
@@ -53,56 +60,81 @@ LIFECYCLE = StateMachine("contract", {C.draft: {C.active}, C.active: {C.complete
 SUBCONTRACT_LIFECYCLE = StateMachine(
     "subcontract", {SubcontractStatus.committed: {SubcontractStatus.cancelled}}
 )
+CONTRACTS = TrackedTable(
+    repository.contracts, "contract", audit, LIFECYCLE, reason_required=frozenset({C.terminated})
+)
+SUBCONTRACTS = TrackedTable(
+    repository.subcontracts,
+    "subcontract",
+    audit,
+    SUBCONTRACT_LIFECYCLE,
+    reason_required=frozenset({SubcontractStatus.cancelled}),
+)
 COMMITTABLE = {C.draft.value, C.active.value}
-_AUDIT_EXCLUDED = {"id", "version", "created_at", "updated_at"}
+_CONTRACT_COLUMNS = tuple(field.name for field in fields(ContractRecord))
 
 
-def to_contract(row: dict[str, Any]) -> Contract:
-    currency = row["currency"]
+def to_contract(row: ContractRecord) -> Contract:
     return Contract(
-        id=row["id"],
-        number=row["number"],
-        award_id=row["award_id"],
-        solicitation_id=row["solicitation_id"],
-        vendor_id=row["vendor_id"],
-        department=row["department"],
-        title=row["title"],
-        status=C(row["status"]),
-        original_value=Money(amount=row["original_value_amount"], currency=currency),
-        value=Money(amount=row["value_amount"], currency=currency),
-        period=DatePeriod(start=row["period_start"], end=row["period_end"]),
-        signed_date=row["signed_date"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=row.id,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        **_terms(_columns(row)),
     )
 
 
-def to_amendment(row: dict[str, Any], currency: str) -> Amendment:
+def _terms(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A contract's fields but its id, version and timestamps, from its columns: what the audit trail
+    shows of it."""
+    currency = row["currency"]
+    return {
+        "number": row["number"],
+        "award_id": row["award_id"],
+        "solicitation_id": row["solicitation_id"],
+        "vendor_id": row["vendor_id"],
+        "department": row["department"],
+        "title": row["title"],
+        "status": C(row["status"]),
+        "original_value": Money(amount=row["original_value_amount"], currency=currency),
+        "value": Money(amount=row["value_amount"], currency=currency),
+        "period": DatePeriod(start=row["period_start"], end=row["period_end"]),
+        "signed_date": row["signed_date"],
+    }
+
+
+def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = to_jsonable_python(_terms(row))
+    return snapshot
+
+
+def to_amendment(row: AmendmentRecord | Mapping[str, Any], currency: str) -> Amendment:
+    if isinstance(row, Mapping):  # one just written, from its values
+        row = AmendmentRecord(**row)
     return Amendment(
-        id=row["id"],
-        contract_id=row["contract_id"],
-        number=row["number"],
-        description=row["description"],
-        value_change=ValueChange(amount=row["value_change_amount"], currency=currency),
-        new_period_end=row["new_period_end"],
-        effective_date=row["effective_date"],
-        made_at=row["made_at"],
+        id=row.id,
+        contract_id=row.contract_id,
+        number=row.number,
+        description=row.description,
+        value_change=ValueChange(amount=row.value_change_amount, currency=currency),
+        new_period_end=row.new_period_end,
+        effective_date=row.effective_date,
+        made_at=row.made_at,
     )
 
 
-def to_subcontract(row: dict[str, Any], currency: str) -> Subcontract:
+def to_subcontract(row: SubcontractRecord, currency: str) -> Subcontract:
     return Subcontract(
-        id=row["id"],
-        contract_id=row["contract_id"],
-        sub_vendor_id=row["sub_vendor_id"],
-        certification_type=row["certification_type"],
-        amount=Money(amount=row["amount"], currency=currency),
-        committed_date=row["committed_date"],
-        status=SubcontractStatus(row["status"]),
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=row.id,
+        contract_id=row.contract_id,
+        sub_vendor_id=row.sub_vendor_id,
+        certification_type=row.certification_type,
+        amount=Money(amount=row.amount, currency=currency),
+        committed_date=row.committed_date,
+        status=SubcontractStatus(row.status),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -110,54 +142,46 @@ def to_subcontract(row: dict[str, Any], currency: str) -> Subcontract:
 
 
 async def create(session: AsyncSession, data: ContractCreate, actor: Principal, now: datetime) -> Contract:
-    award = await award_repository.get_award(session, data.award_id, for_update=True)
+    award = await award_repository.award_by_id(session, data.award_id, for_update=True)
     if award is None:
         raise ValidationFailed(
             f"No award has id {data.award_id}.",
             errors=[FieldError(location=["body", "award_id"], message="no such award", code="unknown_award")],
         )
-    if award["status"] != AwardStatus.active.value:
+    if award.status != AwardStatus.active.value:
         raise Conflict(
-            f"Award {data.award_id} is `{award['status']}`: a contract is made from an award in force "
+            f"Award {data.award_id} is `{award.status}`: a contract is made from an award in force "
             "(`active`).",
-            award_status=award["status"],
+            award_status=award.status,
         )
     existing = await repository.contract_of_award(session, data.award_id)
     if existing is not None:
         raise Conflict(f"Award {data.award_id} already has contract {existing}.", contract_id=str(existing))
-    solicitation = await solicitations.load_visible(session, award["solicitation_id"], actor, now)
-    contract_id = new_id()
-    row = {
-        "id": contract_id,
+    solicitation = await solicitations.load_visible(session, award.solicitation_id, actor, now)
+    values = {
         "number": f"C-{city_today(now).year}-{await repository.next_number(session):05d}",
-        "award_id": award["id"],
-        "solicitation_id": award["solicitation_id"],
-        "vendor_id": award["vendor_id"],
+        "award_id": award.id,
+        "solicitation_id": award.solicitation_id,
+        "vendor_id": award.vendor_id,
         "department": solicitation.buyer_department,
         "title": data.title or solicitation.title,
         "status": C.draft.value,
-        "original_value_amount": award["amount"],
-        "value_amount": award["amount"],
-        "currency": award["currency"],
+        "original_value_amount": award.amount,
+        "value_amount": award.amount,
+        "currency": award.currency,
         "period_start": data.period.start,
         "period_end": data.period.end,
         "signed_date": None,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
     }
-    await repository.insert_contract(session, row)
-    contract = to_contract(row)
-    await audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="contract",
-        entity_id=contract_id,
-        changes=_snapshot(contract),
-    )
-    await session.commit()
-    return contract
+    try:
+        # A savepoint: a concurrent second contract for one award is a 409, not a 500.
+        async with session.begin_nested():
+            contract_id = await CONTRACTS.insert(session, values, actor=actor, changes=_snapshot(values))
+    except IntegrityError as exc:
+        if repository.ONE_CONTRACT_PER_AWARD not in str(exc.orig):
+            raise
+        raise Conflict("This award already has a contract.") from None
+    return to_contract(await _row(session, contract_id))
 
 
 async def get(session: AsyncSession, contract_id: uuid.UUID) -> Contract:
@@ -169,7 +193,7 @@ async def list_page(
     pager: Pager,
     *,
     vendor_ids: list[uuid.UUID] | None,
-    departments: list[str] | None,
+    departments: Sequence[str] | None,
     statuses: list[ContractStatus] | None,
     solicitation_ids: list[uuid.UUID] | None,
     award_ids: list[uuid.UUID] | None,
@@ -208,65 +232,51 @@ async def update(
     now: datetime,
 ) -> Contract:
     row = await _row(session, contract_id, for_update=True)
-    check_version(expected_version, row["version"])
-    if row["status"] != C.draft.value:
+    check_version(expected_version, row.version)
+    if row.status != C.draft.value:
         raise Conflict(
-            f"Contract {row['number']} is `{row['status']}`: only drafts change in place; an active "
+            f"Contract {row.number} is `{row.status}`: only drafts change in place; an active "
             "contract changes through amendments.",
-            current_status=row["status"],
+            current_status=row.status,
         )
-    fields = data.model_fields_set
-    for field in sorted(fields - {"signed_date"}):
-        if getattr(data, field) is None:
-            raise ValidationFailed(f"`{field}` cannot be null; leave it out to keep it.")
-    if not fields:
+    fields_set = data.model_fields_set
+    if not fields_set:
         return to_contract(row)
-    values: dict[str, Any] = {"version": row["version"] + 1, "updated_at": now}
-    if "title" in fields:
+    values: dict[str, Any] = {}
+    if "title" in fields_set:
         values["title"] = data.title
-    if data.period is not None:
+    if data.period is not MISSING:
         values["period_start"], values["period_end"] = data.period.start, data.period.end
-    if "signed_date" in fields:
+    if "signed_date" in fields_set:
         values["signed_date"] = data.signed_date
-    await repository.update_contract(session, contract_id, values)
-    before, after = to_contract(row), to_contract({**row, **values})
-    await audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="contract",
-        entity_id=contract_id,
-        changes=diff(_snapshot(before), _snapshot(after)),
-    )
-    await session.commit()
-    return after
+    before = _columns(row)
+    recorded = diff(_snapshot(before), _snapshot({**before, **values}))
+    await CONTRACTS.change(session, contract_id, row.version, values, actor=actor, changes=recorded)
+    return to_contract(await _row(session, contract_id))
 
 
 async def transition(
     session: AsyncSession, contract_id: uuid.UUID, move: ContractTransition, actor: Principal, now: datetime
 ) -> Contract:
     row = await _row(session, contract_id, for_update=True)
-    LIFECYCLE.check(row["status"], move.to)
-    if move.to is C.terminated and not move.reason:
-        raise ValidationFailed("A `reason` is required to terminate a contract.")
-    values: dict[str, Any] = {"status": move.to.value, "version": row["version"] + 1, "updated_at": now}
-    changes: dict[str, Any] = {"status": [row["status"], move.to.value]}
-    if move.to is C.active and row["signed_date"] is None:
+    values: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+    if move.to is C.active and row.signed_date is None:
         # Signing is what makes a contract active: the day is recorded if the draft did not name it.
         values["signed_date"] = city_today(now)
         changes["signed_date"] = [None, values["signed_date"].isoformat()]
-    await repository.update_contract(session, contract_id, values)
-    await audit.record(
+    await CONTRACTS.move(
         session,
+        contract_id,
+        row.version,
+        row.status,
+        move.to,
         actor=actor,
-        action=f"transition:{move.to.value}",
-        entity="contract",
-        entity_id=contract_id,
-        changes=changes,
         reason=move.reason,
+        values=values,
+        changes=changes,
     )
-    await session.commit()
-    return to_contract({**row, **values})
+    return to_contract(await _row(session, contract_id))
 
 
 # Amendments
@@ -281,19 +291,20 @@ async def amend(
     now: datetime,
 ) -> Amendment:
     row = await _row(session, contract_id, for_update=True)
-    check_version(expected_version, row["version"])
-    if row["status"] != C.active.value:
+    check_version(expected_version, row.version)
+    if row.status != C.active.value:
         raise Conflict(
-            f"Contract {row['number']} is `{row['status']}`: amendments apply to active contracts (a draft "
+            f"Contract {row.number} is `{row.status}`: amendments apply to active contracts (a draft "
             "is changed in place).",
-            current_status=row["status"],
+            current_status=row.status,
         )
     change = await _checked_change(session, row, data)
-    if data.new_period_end is not None and data.new_period_end < row["period_start"]:
+    if data.new_period_end is not None and data.new_period_end < row.period_start:
         raise ValidationFailed(
             "The new end date cannot be before the contract's start.",
-            errors=[_error(["new_period_end"], f"on or after {row['period_start']}", "before_start")],
+            errors=[_error(["new_period_end"], f"on or after {row.period_start}", "before_start")],
         )
+    # An amendment is written once, never changed: a plain row, numbered under the contract's lock.
     amendment = {
         "id": new_id(),
         "contract_id": contract_id,
@@ -306,53 +317,48 @@ async def amend(
         "made_at": now,
     }
     await repository.insert_amendment(session, amendment)
-    values: dict[str, Any] = {
-        "value_amount": row["value_amount"] + change,
-        "version": row["version"] + 1,
-        "updated_at": now,
-    }
+    values: dict[str, Any] = {"value_amount": row.value_amount + change}
     if data.new_period_end is not None:
         values["period_end"] = data.new_period_end
-    await repository.update_contract(session, contract_id, values)
-    await audit.record(
+    await CONTRACTS.change(
         session,
+        contract_id,
+        row.version,
+        values,
         actor=actor,
-        action="amend",
-        entity="contract",
-        entity_id=contract_id,
         changes={
             "amendment": amendment["number"],
-            "value": [str(row["value_amount"]), str(values["value_amount"])],
+            "value": [str(row.value_amount), str(values["value_amount"])],
             "period_end": [
-                row["period_end"].isoformat(),
-                values.get("period_end", row["period_end"]).isoformat(),
+                row.period_end.isoformat(),
+                values.get("period_end", row.period_end).isoformat(),
             ],
         },
+        action="amend",
         reason=data.description[:2000],
     )
-    await session.commit()
-    return to_amendment(amendment, row["currency"])
+    return to_amendment(amendment, row.currency)
 
 
-async def _checked_change(session: AsyncSession, row: dict[str, Any], data: AmendmentCreate) -> Decimal:
+async def _checked_change(session: AsyncSession, row: ContractRecord, data: AmendmentCreate) -> Decimal:
     """The value change, refused when it would take the value below zero or below the subs' commitments."""
     if data.value_change is None:
         return Decimal("0.00")
-    if data.value_change.currency != row["currency"]:
+    if data.value_change.currency != row.currency:
         raise ValidationFailed(
             "The change must be in the contract's currency.",
-            errors=[_error(["value_change", "currency"], f"must be {row['currency']}", "currency_mismatch")],
+            errors=[_error(["value_change", "currency"], f"must be {row.currency}", "currency_mismatch")],
         )
-    new_value = row["value_amount"] + data.value_change.amount
+    new_value = row.value_amount + data.value_change.amount
     if new_value < 0:
         raise ValidationFailed(
-            f"The contract's value is {row['value_amount']}: this change would take it below zero.",
-            errors=[_error(["value_change", "amount"], f"at least -{row['value_amount']}", "below_zero")],
+            f"The contract's value is {row.value_amount}: this change would take it below zero.",
+            errors=[_error(["value_change", "amount"], f"at least -{row.value_amount}", "below_zero")],
         )
-    committed = await repository.committed_total(session, row["id"])
+    committed = await repository.committed_total(session, row.id)
     if new_value < committed:
         raise Conflict(
-            f"{committed} is committed to subcontractors on contract {row['number']}: cancel commitments "
+            f"{committed} is committed to subcontractors on contract {row.number}: cancel commitments "
             "before lowering the value below that.",
             committed_to_subcontractors=str(committed),
         )
@@ -363,8 +369,8 @@ async def get_amendment(session: AsyncSession, contract_id: uuid.UUID, amendment
     contract = await _row(session, contract_id)
     row = await repository.get_amendment(session, contract_id, amendment_id)
     if row is None:
-        raise NotFound(f"Contract {contract['number']} has no amendment {amendment_id}.")
-    return to_amendment(row, contract["currency"])
+        raise NotFound(f"Contract {contract.number} has no amendment {amendment_id}.")
+    return to_amendment(row, contract.currency)
 
 
 async def amendments_page(
@@ -372,7 +378,7 @@ async def amendments_page(
 ) -> tuple[list[Amendment], str | None]:
     contract = await _row(session, contract_id)
     rows, token = await repository.amendments_page(session, contract_id, pager)
-    return [to_amendment(row, contract["currency"]) for row in rows], token
+    return [to_amendment(row, contract.currency) for row in rows], token
 
 
 # Subcontract commitments
@@ -382,61 +388,55 @@ async def commit_subcontract(
     session: AsyncSession, contract_id: uuid.UUID, data: SubcontractCreate, actor: Principal, now: datetime
 ) -> Subcontract:
     contract = await _row(session, contract_id, for_update=True)
-    if contract["status"] not in COMMITTABLE:
+    if contract.status not in COMMITTABLE:
         raise Conflict(
-            f"Contract {contract['number']} is `{contract['status']}`: commitments are made on draft or "
+            f"Contract {contract.number} is `{contract.status}`: commitments are made on draft or "
             "active contracts.",
-            current_status=contract["status"],
+            current_status=contract.status,
         )
     committed_date = data.committed_date or city_today(now)
     await _check_sub(session, contract, data, committed_date)
     committed = await repository.committed_total(session, contract_id)
-    if committed + data.amount.amount > contract["value_amount"]:
+    if committed + data.amount.amount > contract.value_amount:
         raise ValidationFailed(
-            f"Contract {contract['number']} is worth {contract['value_amount']} and {committed} is already "
+            f"Contract {contract.number} is worth {contract.value_amount} and {committed} is already "
             "committed to subcontractors: this commitment would exceed the contract.",
             errors=[_error(["amount", "amount"], "exceeds what is left of the contract", "exceeds_contract")],
         )
-    row = {
-        "id": new_id(),
+    certification_type = data.certification_type.value if data.certification_type else None
+    values = {
         "contract_id": contract_id,
         "sub_vendor_id": data.sub_vendor_id,
-        "certification_type": data.certification_type.value if data.certification_type else None,
+        "certification_type": certification_type,
         "amount": data.amount.amount,
         "committed_date": committed_date,
         "status": SubcontractStatus.committed.value,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
     }
-    await repository.insert_subcontract(session, row)
-    await audit.record(
+    subcontract_id = await SUBCONTRACTS.insert(
         session,
+        values,
         actor=actor,
-        action="commit",
-        entity="subcontract",
-        entity_id=row["id"],
         changes={
             "contract_id": str(contract_id),
             "sub_vendor_id": str(data.sub_vendor_id),
-            "certification_type": row["certification_type"],
+            "certification_type": certification_type,
             "amount": str(data.amount.amount),
             "committed_date": committed_date.isoformat(),
         },
+        action="commit",
     )
-    await session.commit()
-    return to_subcontract(row, contract["currency"])
+    return await get_subcontract(session, contract_id, subcontract_id)
 
 
 async def _check_sub(
-    session: AsyncSession, contract: dict[str, Any], data: SubcontractCreate, committed_date: date
+    session: AsyncSession, contract: ContractRecord, data: SubcontractCreate, committed_date: date
 ) -> None:
-    if data.amount.currency != contract["currency"]:
+    if data.amount.currency != contract.currency:
         raise ValidationFailed(
             "The commitment must be in the contract's currency.",
-            errors=[_error(["amount", "currency"], f"must be {contract['currency']}", "currency_mismatch")],
+            errors=[_error(["amount", "currency"], f"must be {contract.currency}", "currency_mismatch")],
         )
-    if data.sub_vendor_id == contract["vendor_id"]:
+    if data.sub_vendor_id == contract.vendor_id:
         raise ValidationFailed(
             "The prime does not subcontract to itself.",
             errors=[_error(["sub_vendor_id"], "is the prime vendor", "is_prime")],
@@ -475,23 +475,11 @@ async def transition_subcontract(
     contract = await _row(session, contract_id, for_update=True)
     row = await repository.get_subcontract(session, contract_id, subcontract_id, for_update=True)
     if row is None:
-        raise NotFound(f"Contract {contract['number']} has no subcontract {subcontract_id}.")
-    SUBCONTRACT_LIFECYCLE.check(row["status"], move.to)
-    if not move.reason:
-        raise ValidationFailed("A `reason` is required to cancel a commitment.")
-    values = {"status": move.to.value, "version": row["version"] + 1, "updated_at": now}
-    await repository.update_subcontract(session, subcontract_id, values)
-    await audit.record(
-        session,
-        actor=actor,
-        action=f"transition:{move.to.value}",
-        entity="subcontract",
-        entity_id=subcontract_id,
-        changes={"status": [row["status"], move.to.value]},
-        reason=move.reason,
+        raise NotFound(f"Contract {contract.number} has no subcontract {subcontract_id}.")
+    await SUBCONTRACTS.move(
+        session, subcontract_id, row.version, row.status, move.to, actor=actor, reason=move.reason
     )
-    await session.commit()
-    return to_subcontract({**row, **values}, contract["currency"])
+    return await get_subcontract(session, contract_id, subcontract_id)
 
 
 async def get_subcontract(
@@ -500,8 +488,8 @@ async def get_subcontract(
     contract = await _row(session, contract_id)
     row = await repository.get_subcontract(session, contract_id, subcontract_id)
     if row is None:
-        raise NotFound(f"Contract {contract['number']} has no subcontract {subcontract_id}.")
-    return to_subcontract(row, contract["currency"])
+        raise NotFound(f"Contract {contract.number} has no subcontract {subcontract_id}.")
+    return to_subcontract(row, contract.currency)
 
 
 async def subcontracts_page(
@@ -509,18 +497,18 @@ async def subcontracts_page(
 ) -> tuple[list[Subcontract], str | None]:
     contract = await _row(session, contract_id)
     rows, token = await repository.subcontracts_page(session, contract_id, pager)
-    return [to_subcontract(row, contract["currency"]) for row in rows], token
+    return [to_subcontract(row, contract.currency) for row in rows], token
 
 
-async def _row(session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any]:
+async def _row(session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False) -> ContractRecord:
     row = await repository.get_contract(session, contract_id, for_update=for_update)
     if row is None:
         raise NotFound(f"No contract has id {contract_id}.")
     return row
 
 
-def _snapshot(contract: Contract) -> dict[str, Any]:
-    return contract.model_dump(mode="json", exclude=_AUDIT_EXCLUDED)
+def _columns(row: ContractRecord) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _CONTRACT_COLUMNS}
 
 
 def _error(location: list[str | int], message: str, code: str) -> FieldError:

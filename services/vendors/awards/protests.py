@@ -1,61 +1,70 @@
-"""Rules of protests. Each public function is one transaction, committed and audited here.
+"""Rules of protests. Writes go through the kernel's `TrackedTable` (awards/lifecycle.py); the unit of
+work commits them.
 
 A bidder (one whose bid was opened) protests an award with its grounds. Filed by the end of the
 award's protest window (Los Angeles calendar day), it is timely: it is `pending` and stays the award
 until evaluators decide it. Filed later, it is recorded and at once `dismissed` as untimely: the
 response is still 201, with `timely: false`, because the filing is a record the bidder may rely on.
-Upheld, it rejects the award, which passes to the next-ranked qualified bid; denied or withdrawn, the
-award returns to `intent` once no other protest is pending.
+Upheld, it rejects the award, which passes to the next-ranked qualified bid (flows/awarding.py); denied
+or withdrawn, the award returns to `intent` once no other protest is pending.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.clock import city_today
 from services.common.db import new_id
 from services.common.pagination import Pager
-from services.common.problems import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from services.common.problems import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from services.common.transitions import StateMachine
 from services.vendors.access import BID, EVALUATE, READ, can, require_scope
 from services.vendors.awards import repository, service
-from services.vendors.certifications.validity import city_today
+from services.vendors.awards.lifecycle import AWARDS, PROTESTS, A, P
+from services.vendors.awards.repository import AwardRecord, ProtestRecord
 from services.vendors.contracts import (
     AwardStatus,
     Protest,
     ProtestCreate,
     ProtestStatus,
     ProtestTransition,
+    Solicitation,
 )
-from services.vendors.db import audit
-from services.vendors.settings import VendorsSettings
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.solicitations import bidders
 
-P = ProtestStatus
+# What a client may ask for; `dismissed` is the server's (untimely, or moot).
 DECISIONS = StateMachine("protest", {P.pending: {P.upheld, P.denied, P.withdrawn}})
 DECIDED_BY_EVALUATORS = {P.upheld, P.denied}
-PROTESTABLE = {AwardStatus.intent.value, AwardStatus.stayed.value, AwardStatus.active.value}
+PROTESTABLE = {A.intent.value, A.stayed.value, A.active.value}
 
 
-def to_contract(row: dict[str, Any]) -> Protest:
+def to_contract(row: ProtestRecord) -> Protest:
     return Protest(
-        id=row["id"],
-        award_id=row["award_id"],
-        solicitation_id=row["solicitation_id"],
-        vendor_id=row["vendor_id"],
-        grounds=row["grounds"],
-        filed_at=row["filed_at"],
-        timely=row["timely"],
-        status=P(row["status"]),
-        decision_reason=row["decision_reason"],
-        decided_at=row["decided_at"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=row.id,
+        award_id=row.award_id,
+        solicitation_id=row.solicitation_id,
+        vendor_id=row.vendor_id,
+        grounds=row.grounds,
+        filed_at=row.filed_at,
+        timely=row.timely,
+        status=P(row.status),
+        decision_reason=row.decision_reason,
+        decided_at=row.decided_at,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -63,19 +72,19 @@ async def file(
     session: AsyncSession, award_id: uuid.UUID, data: ProtestCreate, actor: Principal, now: datetime
 ) -> Protest:
     vendor_id = bidders.claimed_vendor(actor)
-    award = await repository.get_award(session, award_id, for_update=True)
+    award = await repository.award_by_id(session, award_id, for_update=True)
     if award is None:
         raise NotFound(f"No award has id {award_id}.")
-    if award["status"] not in PROTESTABLE:
+    if award.status not in PROTESTABLE:
         raise Conflict(
-            f"Award {award_id} is `{award['status']}`: there is nothing left to protest.",
-            current_status=award["status"],
+            f"Award {award_id} is `{award.status}`: there is nothing left to protest.",
+            current_status=award.status,
         )
-    if await repository.opened_bid_count(session, award["solicitation_id"], vendor_id) == 0:
+    if await repository.opened_bid_count(session, award.solicitation_id, vendor_id) == 0:
         raise Forbidden(
             f"Vendor {vendor_id} has no opened bid on this solicitation: only its bidders may protest the award."
         )
-    if vendor_id == award["vendor_id"]:
+    if vendor_id == award.vendor_id:
         raise Conflict("A vendor does not protest an award made to itself.")
     existing = await repository.pending_protest_of(session, award_id, vendor_id)
     if existing is not None:
@@ -85,11 +94,12 @@ async def file(
             protest_id=str(existing),
         )
     filed_on = city_today(now)
-    timely = filed_on <= award["protest_window_ends_on"]
-    row = {
-        "id": new_id(),
+    timely = filed_on <= award.protest_window_ends_on
+    protest_id = new_id()
+    values = {
+        "id": protest_id,
         "award_id": award_id,
-        "solicitation_id": award["solicitation_id"],
+        "solicitation_id": award.solicitation_id,
         "vendor_id": vendor_id,
         "grounds": data.grounds,
         "filed_by": actor.sub,
@@ -98,29 +108,22 @@ async def file(
         "status": (P.pending if timely else P.dismissed).value,
         "decision_reason": None
         if timely
-        else f"Untimely: filed on {filed_on}, after the protest window ended on {award['protest_window_ends_on']}.",
+        else f"Untimely: filed on {filed_on}, after the protest window ended on {award.protest_window_ends_on}.",
         "decided_by": None,
         "decided_at": None if timely else now,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
     }
-    await repository.insert_protest(session, row)
-    await audit.record(
-        session,
-        actor=actor,
-        action="file",
-        entity="protest",
-        entity_id=row["id"],
-        changes={"award_id": str(award_id), "timely": timely, "status": row["status"]},
-        reason=row["decision_reason"],
-    )
-    if timely and award["status"] == AwardStatus.intent.value:
-        await _move_award(
-            session, award, AwardStatus.stayed, actor, now, f"Protest {row['id']} filed in time."
+    async with repository.one_pending_protest_per_vendor(session):
+        await PROTESTS.insert(
+            session,
+            values,
+            actor=actor,
+            action="file",
+            changes={"award_id": str(award_id), "timely": timely, "status": values["status"]},
+            reason=values["decision_reason"],
         )
-    await session.commit()
-    return to_contract(row)
+    if timely and award.status == A.intent.value:
+        await _move_award(session, award, A.stayed, actor, f"Protest {protest_id} filed in time.")
+    return await reread(session, protest_id)
 
 
 async def get(session: AsyncSession, protest_id: uuid.UUID, viewer: Principal) -> Protest:
@@ -173,14 +176,12 @@ async def list_page(
     return [to_contract(row) for row in rows], token
 
 
-async def transition(
-    session: AsyncSession,
-    protest_id: uuid.UUID,
-    move: ProtestTransition,
-    actor: Principal,
-    now: datetime,
-    settings: VendorsSettings,
-) -> Protest:
+async def decide(
+    session: AsyncSession, protest_id: uuid.UUID, move: ProtestTransition, actor: Principal, now: datetime
+) -> tuple[Solicitation, AwardRecord]:
+    """Moves the protest as its decision says, with the award and its solicitation locked, and returns
+    them as read. Denied or withdrawn, the award returns to `intent` once no protest is pending; upheld,
+    the caller rejects the award and passes it on."""
     found = await repository.get_protest(session, protest_id)
     if found is None:
         raise NotFound(f"No protest has id {protest_id}.")
@@ -188,58 +189,54 @@ async def transition(
         raise InvalidTransition(
             f"`{move.to.value}` is not a move: a protest is pending when filed in time, and dismissed by the "
             "server when untimely or moot.",
-            current_status=found["status"],
-            allowed_transitions=DECISIONS.allowed(found["status"]),
+            current_status=found.status,
+            allowed_transitions=DECISIONS.allowed(found.status),
         )
     _check_may_move(actor, found, move.to)
     if move.to in DECIDED_BY_EVALUATORS and not move.reason:
-        raise ValidationFailed(f"A `reason` is required to decide a protest ({move.to.value}).")
-    solicitation, award = await service.lock_award(session, found["award_id"], actor, now)
+        raise ValidationFailed(
+            f"A `reason` is required to decide a protest ({move.to.value}).",
+            errors=[
+                FieldError(
+                    location=["body", "reason"],
+                    message=f"required to move to `{move.to.value}`",
+                    code=CROSS_FIELD,
+                )
+            ],
+        )
+    solicitation, award = await service.lock_award(session, found.award_id, actor, now)
     protest = await repository.get_protest(session, protest_id, for_update=True)
     assert protest is not None  # protests are never deleted
-    DECISIONS.check(protest["status"], move.to)
-    await repository.update_protest(
+    DECISIONS.check(protest.status, move.to)
+    await PROTESTS.move(
         session,
         protest_id,
-        {
-            "status": move.to.value,
-            "decision_reason": move.reason,
-            "decided_by": actor.sub,
-            "decided_at": now,
-            "version": protest["version"] + 1,
-            "updated_at": now,
-        },
-    )
-    await audit.record(
-        session,
+        protest.version,
+        protest.status,
+        move.to,
         actor=actor,
-        action=f"transition:{move.to.value}",
-        entity="protest",
-        entity_id=protest_id,
-        changes={"status": [protest["status"], move.to.value]},
         reason=move.reason,
+        values={"decision_reason": move.reason, "decided_by": actor.sub, "decided_at": now},
     )
-    if move.to is P.upheld:
-        reason = f"Protest {protest_id} was upheld: {move.reason}"[:2000]
-        await service.reject(session, solicitation, award, reason, actor, now, settings)
-    elif award["status"] == AwardStatus.stayed.value and not await repository.pending_protests(
-        session, award["id"]
+    if (
+        move.to is not P.upheld
+        and award.status == A.stayed.value
+        and not await repository.pending_protests(session, award.id)
     ):
         await _move_award(
-            session,
-            award,
-            AwardStatus.intent,
-            actor,
-            now,
-            f"No protest is pending after protest {protest_id}.",
+            session, award, A.intent, actor, f"No protest is pending after protest {protest_id}."
         )
-    await session.commit()
+    return solicitation, award
+
+
+async def reread(session: AsyncSession, protest_id: uuid.UUID) -> Protest:
+    """The protest as this transaction wrote it, for the response to the change."""
     row = await repository.get_protest(session, protest_id)
-    assert row is not None
+    assert row is not None  # written in this transaction; protests are never deleted
     return to_contract(row)
 
 
-def _check_may_move(actor: Principal, protest: dict[str, Any], to: ProtestStatus) -> None:
+def _check_may_move(actor: Principal, protest: ProtestRecord, to: ProtestStatus) -> None:
     if to in DECIDED_BY_EVALUATORS:
         require_scope(actor, EVALUATE, f"Deciding a protest ({to.value})")
         return
@@ -251,33 +248,17 @@ def _is_staff(viewer: Principal) -> bool:
     return can(viewer, READ) or can(viewer, EVALUATE)
 
 
-def _is_protester(viewer: Principal, protest: dict[str, Any]) -> bool:
+def _is_protester(viewer: Principal, protest: ProtestRecord) -> bool:
     if not can(viewer, BID) or not viewer.vendor:
         return False
     try:
-        return uuid.UUID(viewer.vendor) == protest["vendor_id"]
+        return uuid.UUID(viewer.vendor) == protest.vendor_id
     except ValueError:
         return False
 
 
 async def _move_award(
-    session: AsyncSession,
-    award: dict[str, Any],
-    to: AwardStatus,
-    actor: Principal,
-    now: datetime,
-    reason: str,
+    session: AsyncSession, award: AwardRecord, to: AwardStatus, actor: Principal, reason: str
 ) -> None:
     """intent ⇄ stayed, which only protests cause."""
-    await repository.update_award(
-        session, award["id"], {"status": to.value, "version": award["version"] + 1, "updated_at": now}
-    )
-    await audit.record(
-        session,
-        actor=actor,
-        action=f"transition:{to.value}",
-        entity="award",
-        entity_id=award["id"],
-        changes={"status": [award["status"], to.value]},
-        reason=reason,
-    )
+    await AWARDS.move(session, award.id, award.version, award.status, to, actor=actor, reason=reason)

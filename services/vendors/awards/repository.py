@@ -1,12 +1,16 @@
-"""Queries of awards and protests."""
+"""Queries of awards and protests, returning typed rows."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -25,44 +29,80 @@ LIVE_AWARD_INDEX = "uq_awards_solicitation_id_live"
 PENDING_PROTEST_INDEX = "uq_protests_award_id_vendor_id_pending"
 
 
+@dataclass(frozen=True, slots=True)
+class AwardRecord:
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    bid_id: uuid.UUID
+    vendor_id: uuid.UUID
+    rank: int
+    status: str
+    amount: Decimal
+    currency: str
+    intent_notified_at: datetime
+    protest_window_ends_on: date
+    award_date: date | None
+    decision_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProtestRecord:
+    id: uuid.UUID
+    award_id: uuid.UUID
+    solicitation_id: uuid.UUID
+    vendor_id: uuid.UUID
+    grounds: str
+    filed_by: str
+    filed_at: datetime
+    timely: bool
+    status: str
+    decision_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 # Awards
 
 
-async def get_award(
+async def award_by_id(
     session: AsyncSession, award_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> AwardRecord | None:
     statement = select(awards).where(awards.c.id == award_id)
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return AwardRecord(**row) if row is not None else None
 
 
 async def live_award(
     session: AsyncSession, solicitation_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> AwardRecord | None:
     statement = select(awards).where(
         awards.c.solicitation_id == solicitation_id, awards.c.status.in_(LIVE_STATUSES)
     )
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return AwardRecord(**row) if row is not None else None
 
 
-async def insert_award(session: AsyncSession, values: dict[str, Any]) -> None:
-    """In a savepoint: a concurrent second intent on the same solicitation is a 409, not a 500."""
+@asynccontextmanager
+async def one_live_award(session: AsyncSession) -> AsyncIterator[None]:
+    """Runs an award's insert in a savepoint: a concurrent second intent on the same solicitation is a
+    409, not a 500."""
     try:
         async with session.begin_nested():
-            await session.execute(insert(awards).values(**values))
+            yield
     except IntegrityError as exc:
         if LIVE_AWARD_INDEX not in str(exc.orig):
             raise
         raise Conflict("This solicitation already has an award in its protest window or in force.") from None
-
-
-async def update_award(session: AsyncSession, award_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(update(awards).where(awards.c.id == award_id).values(**values))
 
 
 async def rejected_bid_ids(session: AsyncSession, solicitation_id: uuid.UUID) -> set[uuid.UUID]:
@@ -86,8 +126,9 @@ def awards_updated_since(statement: Select[Any], since: datetime) -> Select[Any]
 
 async def awards_page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [awards.c.id], filters)
+) -> tuple[list[AwardRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [awards.c.id], filters)
+    return [AwardRecord(**row) for row in rows], token
 
 
 # Protests
@@ -95,19 +136,21 @@ async def awards_page(
 
 async def get_protest(
     session: AsyncSession, protest_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> ProtestRecord | None:
     statement = select(protests).where(protests.c.id == protest_id)
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return ProtestRecord(**row) if row is not None else None
 
 
-async def insert_protest(session: AsyncSession, values: dict[str, Any]) -> None:
-    """In a savepoint: a second pending protest of one bidder on one award is a 409."""
+@asynccontextmanager
+async def one_pending_protest_per_vendor(session: AsyncSession) -> AsyncIterator[None]:
+    """Runs a protest's insert in a savepoint: a second pending protest of one bidder on one award is a
+    409."""
     try:
         async with session.begin_nested():
-            await session.execute(insert(protests).values(**values))
+            yield
     except IntegrityError as exc:
         if PENDING_PROTEST_INDEX not in str(exc.orig):
             raise
@@ -116,13 +159,9 @@ async def insert_protest(session: AsyncSession, values: dict[str, Any]) -> None:
         ) from None
 
 
-async def update_protest(session: AsyncSession, protest_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(update(protests).where(protests.c.id == protest_id).values(**values))
-
-
 async def pending_protests(
     session: AsyncSession, award_id: uuid.UUID, *, for_update: bool = False
-) -> list[dict[str, Any]]:
+) -> list[ProtestRecord]:
     statement = (
         select(protests)
         .where(protests.c.award_id == award_id, protests.c.status == "pending")
@@ -130,7 +169,7 @@ async def pending_protests(
     )
     if for_update:
         statement = statement.with_for_update()
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [ProtestRecord(**row) for row in (await session.execute(statement)).mappings().all()]
 
 
 async def pending_protest_of(
@@ -168,5 +207,6 @@ def filter_protests(statement: Select[Any], column: str, values: list[Any]) -> S
 
 async def protests_page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [protests.c.id], filters)
+) -> tuple[list[ProtestRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [protests.c.id], filters)
+    return [ProtestRecord(**row) for row in rows], token

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import Depends, Query, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS, Viewer
+from services.common.clock import Now
 from services.common.concurrency import set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -23,7 +23,8 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
-from services.vendors.access import Bidder, Evaluator, Settings
+from services.common.unit_of_work import service_router
+from services.vendors.access import Bidder, Evaluator, ProtestMover, ProtestReader, Settings
 from services.vendors.awards import protests, service
 from services.vendors.awards.service import EvaluationIncomplete, NotTopRanked, ProtestWindowOpen
 from services.vendors.contracts import (
@@ -37,13 +38,13 @@ from services.vendors.contracts import (
     ProtestPage,
     ProtestStatus,
     ProtestTransition,
+    Timestamp,
 )
-from services.vendors.evaluation.service import VendorNotEligible
-from services.vendors.solicitations.clock import Now
+from services.vendors.flows import awarding
+from services.vendors.solicitations.bidders import VendorNotEligible
 
-router = APIRouter()
+router = service_router()
 
-AnyToken = Annotated[Principal, requires()]
 PUBLIC = " Public procurement information: no token needed."
 
 
@@ -79,7 +80,7 @@ async def awards_create(
     settings: Settings,
     response: Response,
 ) -> Award:
-    award = await service.issue_intent(session, solicitation_id, body, actor, now, settings)
+    award = await awarding.issue_intent(session, solicitation_id, body, actor, now, settings)
     response.headers["Location"] = _award_location(award.id)
     set_etag(response, award.version)
     return award
@@ -93,7 +94,6 @@ async def awards_create(
     description="Keyset-paged, oldest first; filters combine with AND, repeat one for several values."
     + PUBLIC,
     responses=problem_responses(Unauthorized, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def awards_list(
     session: Session,
@@ -104,7 +104,7 @@ async def awards_list(
     vendor_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     status_: Annotated[list[AwardStatus] | None, Query(alias="status")] = None,
     updated_since: Annotated[
-        AwareDatetime | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
+        Timestamp | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
     ] = None,
 ) -> AwardPage:
     items, token = await service.list_page(
@@ -126,7 +126,6 @@ async def awards_list(
     summary="Get an award",
     description="`protest_window_open` is judged at the server's clock (Los Angeles day)." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def awards_get(award_id: uuid.UUID, session: Session, _: Viewer, now: Now, response: Response) -> Award:
     award = await service.get(session, award_id, now)
@@ -159,7 +158,7 @@ async def awards_transition(
     settings: Settings,
     response: Response,
 ) -> Award:
-    award = await service.transition(session, award_id, body, actor, now, settings)
+    award = await awarding.move_award(session, award_id, body, actor, now, settings)
     set_etag(response, award.version)
     return award
 
@@ -203,7 +202,7 @@ async def protests_create(
 async def protests_list(
     session: Session,
     pager: PageParams,
-    viewer: AnyToken,
+    viewer: ProtestReader,
     award_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     solicitation_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     status_: Annotated[list[ProtestStatus] | None, Query(alias="status")] = None,
@@ -223,7 +222,7 @@ async def protests_list(
     responses=problem_responses(*AUTH_PROBLEMS, NotFound, ValidationFailed),
 )
 async def protests_get(
-    protest_id: uuid.UUID, session: Session, viewer: AnyToken, response: Response
+    protest_id: uuid.UUID, session: Session, viewer: ProtestReader, response: Response
 ) -> Protest:
     protest = await protests.get(session, protest_id, viewer)
     set_etag(response, protest.version)
@@ -246,11 +245,11 @@ async def protests_transition(
     protest_id: uuid.UUID,
     body: ProtestTransition,
     session: Session,
-    actor: AnyToken,
+    actor: ProtestMover,
     now: Now,
     settings: Settings,
     response: Response,
 ) -> Protest:
-    protest = await protests.transition(session, protest_id, body, actor, now, settings)
+    protest = await awarding.decide_protest(session, protest_id, body, actor, now, settings)
     set_etag(response, protest.version)
     return protest

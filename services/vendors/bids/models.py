@@ -16,7 +16,8 @@ from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Num
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from services.common.db import Tracked, new_id, utcnow
+from services.common.clock import utcnow
+from services.common.db import Tracked, new_id
 from services.vendors.db import VendorsBase
 
 BID_STATUSES = ("submitted", "withdrawn", "opened", "nonresponsive")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS
+from services.common.clock import Now
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -24,17 +25,16 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
-from services.vendors.access import Bidder
+from services.common.unit_of_work import service_router
+from services.vendors.access import Bidder, OpenedBidReader, Viewer
 from services.vendors.bids import opening, service
 from services.vendors.bids.sealing import Sealer, bid_sealer
 from services.vendors.bids.service import OutsideTenderPeriod, SealedUntilOpening
 from services.vendors.contracts import Bid, BidCreate, BidPage, Tabulation
 from services.vendors.solicitations import service as solicitations
-from services.vendors.solicitations.clock import Now
 
-router = APIRouter(tags=["bids"])
+router = service_router(tags=["bids"])
 
-AnyToken = Annotated[Principal, requires()]
 SealerDependency = Annotated[Sealer, Depends(bid_sealer)]
 BIDS = "/solicitations/{solicitation_id}/bids"
 SUPPLIERS = "For suppliers: scope `procurement:bid` and a `vendor` claim naming an `active` vendor. "
@@ -81,7 +81,7 @@ async def bids_create(
     responses=problem_responses(*AUTH_PROBLEMS, SealedUntilOpening, NotFound, BadRequest, ValidationFailed),
 )
 async def bids_list(
-    solicitation_id: uuid.UUID, session: Session, pager: PageParams, viewer: AnyToken, now: Now
+    solicitation_id: uuid.UUID, session: Session, pager: PageParams, viewer: OpenedBidReader, now: Now
 ) -> BidPage:
     items, token = await service.list_page(session, solicitation_id, viewer, now, pager)
     return BidPage(items=items, next_page_token=token)
@@ -100,7 +100,7 @@ async def bids_get(
     solicitation_id: uuid.UUID,
     bid_id: uuid.UUID,
     session: Session,
-    viewer: AnyToken,
+    viewer: OpenedBidReader,
     now: Now,
     sealer: SealerDependency,
     response: Response,
@@ -172,7 +172,6 @@ async def bids_withdraw(
     "first, with its sealed payload, receipt hash and the released key: recompute each receipt and "
     "decrypt each payload to check the totals. 409 before the opening.",
     responses=problem_responses(Unauthorized, NotFound, Conflict, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def bids_tabulation(
     solicitation_id: uuid.UUID, session: Session, viewer: Viewer, now: Now

@@ -1,4 +1,5 @@
 """Rules of sealed bids: submit, replace and withdraw within the tender period; read only one's own.
+Writes go through the kernel's `TrackedTable`; the unit of work commits them.
 
 Before the opening a bid's sealed content exists only encrypted, and only its vendor can have the
 server decrypt it; procurement staff, whatever their scopes, get 403. Responses to submissions carry
@@ -27,6 +28,8 @@ from services.common.problems import (
 )
 from services.vendors.access import BID, READ, can
 from services.vendors.bids import opening, repository
+from services.vendors.bids.lifecycle import BIDS, B
+from services.vendors.bids.repository import BidRecord
 from services.vendors.bids.sealing import Sealer, receipt_hash, receipt_timestamp
 from services.vendors.contracts import (
     Bid,
@@ -37,7 +40,6 @@ from services.vendors.contracts import (
     Solicitation,
     SolicitationStatus,
 )
-from services.vendors.db import audit
 from services.vendors.solicitations import bidders
 from services.vendors.solicitations import repository as solicitation_repository
 from services.vendors.solicitations import service as solicitations
@@ -53,33 +55,38 @@ class SealedUntilOpening(Forbidden):
     title: ClassVar[str] = "Bids are sealed until the public opening"
 
 
-def to_contract(row: dict[str, Any], sealed: BidSealedContent | None) -> Bid:
-    payload = row["sealed_payload"]
+def to_contract(row: BidRecord, sealed: BidSealedContent | None) -> Bid:
+    payload = row.sealed_payload
     receipt = (
         BidReceipt(
-            bid_id=row["id"],
-            hash=row["receipt_hash"],
-            submitted_at=receipt_timestamp(row["submitted_at"]),
+            bid_id=row.id,
+            hash=row.receipt_hash,
+            submitted_at=receipt_timestamp(row.submitted_at),
             sealed_payload=payload,
         )
         if payload is not None
         else None
     )
     return Bid(
-        id=row["id"],
-        solicitation_id=row["solicitation_id"],
-        vendor_id=row["vendor_id"],
-        status=BidStatus(row["status"]),
-        submitted_at=row["submitted_at"],
-        acknowledged_addenda=row["acknowledged_addenda"],
-        missing_addenda=row["missing_addenda"],
+        id=row.id,
+        solicitation_id=row.solicitation_id,
+        vendor_id=row.vendor_id,
+        status=BidStatus(row.status),
+        submitted_at=row.submitted_at,
+        acknowledged_addenda=row.acknowledged_addenda,
+        missing_addenda=row.missing_addenda,
         sealed=sealed,
         receipt=receipt,
-        withdrawn_at=row["withdrawn_at"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        withdrawn_at=row.withdrawn_at,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
+
+
+async def issue_sealing_key(session: AsyncSession, solicitation_id: uuid.UUID, sealer: Sealer) -> None:
+    """The data key the solicitation's bids will be sealed under, made when it is published."""
+    await repository.insert_sealing_key(session, solicitation_id, sealer)
 
 
 async def submit(
@@ -102,7 +109,7 @@ async def submit(
         )
     bid_id = new_id()
     sealed = await _seal(session, solicitation_id, data, sealer, now)
-    row = {
+    values = {
         "id": bid_id,
         "solicitation_id": solicitation_id,
         "vendor_id": vendor_id,
@@ -113,21 +120,12 @@ async def submit(
         "sealed_payload": sealed,
         "receipt_hash": receipt_hash(bid_id, sealed, now),
         "missing_addenda": [],
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
     }
-    await repository.insert_bid(session, row)
-    await audit.record(
-        session,
-        actor=actor,
-        action="submit",
-        entity="bid",
-        entity_id=bid_id,
-        changes=_audit_view(row),
-    )
-    await session.commit()
-    return to_contract({**row, "withdrawn_at": None}, sealed=None)
+    async with repository.one_live_bid_per_vendor(session):
+        await BIDS.insert(session, values, actor=actor, action="submit", changes=_audit_view(values))
+    row = await repository.get(session, solicitation_id, bid_id)
+    assert row is not None  # inserted above
+    return to_contract(row, sealed=None)
 
 
 async def replace(
@@ -143,36 +141,26 @@ async def replace(
     """A new submission in place of the old one: new sealed content, new time, new receipt."""
     vendor_id = bidders.claimed_vendor(actor)
     before = await _own_bid(session, solicitation_id, bid_id, vendor_id, for_update=True)
-    check_version(expected_version, before["version"])
+    check_version(expected_version, before.version)
     solicitation = await _open_solicitation(session, solicitation_id, actor, now)
     _check_live(before)
     await bidders.active_vendor(session, actor)
     await _check_against(session, solicitation, data)
     sealed = await _seal(session, solicitation_id, data, sealer, now)
+    acknowledged = [str(addendum_id) for addendum_id in data.acknowledged_addenda]
     values = {
         "submitted_by": actor.sub,
         "submitted_at": now,
-        "acknowledged_addenda": [str(addendum_id) for addendum_id in data.acknowledged_addenda],
+        "acknowledged_addenda": acknowledged,
         "sealed_payload": sealed,
         "receipt_hash": receipt_hash(bid_id, sealed, now),
-        "version": before["version"] + 1,
-        "updated_at": now,
     }
-    await repository.update_bid(session, bid_id, values)
-    after = {**before, **values}
-    await audit.record(
-        session,
-        actor=actor,
-        action="replace",
-        entity="bid",
-        entity_id=bid_id,
-        changes={
-            "receipt_hash": [before["receipt_hash"], after["receipt_hash"]],
-            "acknowledged_addenda": [before["acknowledged_addenda"], after["acknowledged_addenda"]],
-        },
-    )
-    await session.commit()
-    return to_contract(after, sealed=None)
+    changes = {
+        "receipt_hash": [before.receipt_hash, values["receipt_hash"]],
+        "acknowledged_addenda": [before.acknowledged_addenda, acknowledged],
+    }
+    await BIDS.change(session, bid_id, before.version, values, actor=actor, changes=changes, action="replace")
+    return await _reread(session, before)
 
 
 async def withdraw(
@@ -183,24 +171,29 @@ async def withdraw(
     before = await _own_bid(session, solicitation_id, bid_id, vendor_id, for_update=True)
     await _open_solicitation(session, solicitation_id, actor, now)
     _check_live(before)
-    values = {
-        "status": BidStatus.withdrawn.value,
-        "withdrawn_at": now,
-        "sealed_payload": None,
-        "version": before["version"] + 1,
-        "updated_at": now,
-    }
-    await repository.update_bid(session, bid_id, values)
-    await audit.record(
+    await _withdrawn(session, before, actor, now)
+    return await _reread(session, before)
+
+
+async def _withdrawn(session: AsyncSession, bid: BidRecord, actor: Principal, now: datetime) -> None:
+    """Moves the bid to `withdrawn` along LIFECYCLE, destroying its sealed content, audited `withdraw`."""
+    await BIDS.move(
         session,
+        bid.id,
+        bid.version,
+        bid.status,
+        B.withdrawn,
         actor=actor,
+        values={"withdrawn_at": now, "sealed_payload": None},
         action="withdraw",
-        entity="bid",
-        entity_id=bid_id,
-        changes={"status": [before["status"], BidStatus.withdrawn.value]},
     )
-    await session.commit()
-    return to_contract({**before, **values}, sealed=None)
+
+
+async def _reread(session: AsyncSession, bid: BidRecord) -> Bid:
+    """The bid as written in this transaction; sealed content is never in a response to a change."""
+    row = await repository.get(session, bid.solicitation_id, bid.id)
+    assert row is not None  # bids are never deleted
+    return to_contract(row, sealed=None)
 
 
 async def get(
@@ -245,25 +238,23 @@ def _check_staff_may_read(solicitation: Solicitation, viewer: Principal) -> None
         )
 
 
-def _is_owner(viewer: Principal, row: dict[str, Any]) -> bool:
+def _is_owner(viewer: Principal, row: BidRecord) -> bool:
     if not can(viewer, BID) or not viewer.vendor:
         return False
     try:
-        return uuid.UUID(viewer.vendor) == row["vendor_id"]
+        return uuid.UUID(viewer.vendor) == row.vendor_id
     except ValueError:
         return False
 
 
-async def _readable_content(
-    session: AsyncSession, row: dict[str, Any], sealer: Sealer
-) -> BidSealedContent | None:
+async def _readable_content(session: AsyncSession, row: BidRecord, sealer: Sealer) -> BidSealedContent | None:
     """For the bid's own vendor: the opened content, or the sealed one decrypted for this read only."""
-    if row["opened_content"] is not None:
+    if row.opened_content is not None:
         return opening.opened_content(row)
-    if row["sealed_payload"] is None:
+    if row.sealed_payload is None:
         return None
-    key = await repository.sealing_key(session, row["solicitation_id"])
-    return sealer.open(key["wrapped_key"], row["sealed_payload"])
+    key = await repository.sealing_key(session, row.solicitation_id)
+    return sealer.open(key.wrapped_key, row.sealed_payload)
 
 
 async def _own_bid(
@@ -273,20 +264,20 @@ async def _own_bid(
     vendor_id: uuid.UUID,
     *,
     for_update: bool,
-) -> dict[str, Any]:
+) -> BidRecord:
     row = await repository.get(session, solicitation_id, bid_id, for_update=for_update)
     if row is None:
         raise NotFound(f"Solicitation {solicitation_id} has no bid {bid_id}.")
-    if row["vendor_id"] != vendor_id:
+    if row.vendor_id != vendor_id:
         raise Forbidden("Only the vendor that submitted a bid can change or withdraw it.")
     return row
 
 
-def _check_live(bid: dict[str, Any]) -> None:
-    if bid["status"] != BidStatus.submitted.value:
+def _check_live(bid: BidRecord) -> None:
+    if bid.status != BidStatus.submitted.value:
         raise InvalidTransition(
-            f"Bid {bid['id']} is `{bid['status']}`: only a submitted bid can be replaced or withdrawn.",
-            current_status=bid["status"],
+            f"Bid {bid.id} is `{bid.status}`: only a submitted bid can be replaced or withdrawn.",
+            current_status=bid.status,
             allowed_transitions=[],
         )
 
@@ -312,9 +303,7 @@ async def _open_solicitation(
 async def _check_against(session: AsyncSession, solicitation: Solicitation, data: BidCreate) -> None:
     """A bid prices the solicitation's own items, in its currency, and acknowledges its own addenda."""
     errors: list[FieldError] = []
-    issued = {
-        addendum["id"] for addendum in await solicitation_repository.addenda_of(session, solicitation.id)
-    }
+    issued = {addendum.id for addendum in await solicitation_repository.addenda_of(session, solicitation.id)}
     for index, addendum_id in enumerate(data.acknowledged_addenda):
         if addendum_id not in issued:
             errors.append(
@@ -351,7 +340,7 @@ async def _seal(
     session: AsyncSession, solicitation_id: uuid.UUID, data: BidCreate, sealer: Sealer, now: datetime
 ) -> str:
     key = await repository.sealing_key(session, solicitation_id)
-    return sealer.seal(key["wrapped_key"], data.sealed, now)
+    return sealer.seal(key.wrapped_key, data.sealed, now)
 
 
 def _audit_view(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import Depends, Query, Response, status
 
 from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import IfMatch, set_etag
@@ -23,6 +22,7 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
 from services.vendors.certifications import service
 from services.vendors.certifications.service import ListFilters
@@ -37,10 +37,11 @@ from services.vendors.contracts import (
     CertificationType,
     CertificationUpdate,
     CertifyingAgencyPage,
+    Timestamp,
 )
 
-router = APIRouter(tags=["certifications"])
-agencies_router = APIRouter(tags=["certifying-agencies"])
+router = service_router(tags=["certifications"])
+agencies_router = service_router(tags=["certifying-agencies"])
 
 
 async def _filters(
@@ -51,7 +52,7 @@ async def _filters(
     ] = None,
     agency_code: Annotated[AgencyCode | None, Query(description="e.g. `LA-BCA`.")] = None,
     updated_since: Annotated[
-        AwareDatetime | None, Query(description="Only certifications changed at or after.")
+        Timestamp | None, Query(description="Only certifications changed at or after.")
     ] = None,
 ) -> ListFilters:
     return ListFilters(type_, status_, agency_code, updated_since)

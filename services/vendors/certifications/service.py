@@ -1,26 +1,34 @@
-"""Rules of certifications. Each function is one transaction, committed here, audited here."""
+"""Rules of certifications. Writes go through the kernel's `TrackedTable` (version, timestamps, audit,
+lifecycle); the unit of work commits them."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import diff
 from services.common.auth import Principal
+from services.common.clock import city_today, utcnow
 from services.common.concurrency import check_version
-from services.common.db import new_id, utcnow
 from services.common.pagination import Pager
 from services.common.problems import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
+from services.common.records import TrackedTable
 from services.common.transitions import StateMachine
 from services.vendors.certifications import repository
+from services.vendors.certifications.repository import (
+    AgencyRecord,
+    CertificationListRecord,
+    CertificationRecord,
+)
 from services.vendors.certifications.validity import (
     certifications,
-    city_today,
     displayed_status,
     status_condition,
 )
@@ -36,6 +44,7 @@ from services.vendors.contracts import (
     VendorStatus,
     program_basis,
 )
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.db import audit
 from services.vendors.registry import repository as registry
 
@@ -50,10 +59,25 @@ LIFECYCLE = StateMachine(
         S.superseded: set(),
     },
 )
-REASON_REQUIRED = {S.rejected, S.revoked}
 # Moves that end a verified certificate before its expiration date.
 ENDING = {S.revoked, S.superseded}
 ENTITY = "certification"
+CERTIFICATIONS = TrackedTable(
+    certifications, ENTITY, audit, LIFECYCLE, reason_required=frozenset({S.rejected, S.revoked})
+)
+_STORED = tuple(field.name for field in fields(CertificationRecord))
+# What the audit trail shows of a certificate.
+_AUDITED = (
+    "vendor_id",
+    "type",
+    "agency_code",
+    "certificate_number",
+    "effective_date",
+    "expiration_date",
+    "status",
+    "verified_at",
+    "ended_on",
+)
 
 
 @dataclass(frozen=True)
@@ -64,23 +88,23 @@ class ListFilters:
     updated_since: datetime | None = None
 
 
-def to_contract(row: dict[str, Any], today: date) -> Certification:
+def to_contract(row: CertificationRecord, today: date) -> Certification:
     return Certification.model_validate(_derived(row, today))
 
 
-def to_list_item(row: dict[str, Any], today: date) -> CertificationListItem:
+def to_list_item(row: CertificationListRecord, today: date) -> CertificationListItem:
     derived = _derived(row, today)
-    derived["days_until_expiration"] = (row["expiration_date"] - today).days
+    derived["vendor_number"] = row.vendor_number
+    derived["vendor_legal_name"] = row.vendor_legal_name
+    derived["days_until_expiration"] = (row.expiration_date - today).days
     return CertificationListItem.model_validate(derived)
 
 
-def _derived(row: dict[str, Any], today: date) -> dict[str, Any]:
-    certification_type = CertificationType(row["type"])
-    return {
-        **row,
-        "program_basis": program_basis(certification_type),
-        "status": displayed_status(row["status"], row["expiration_date"], today),
-    }
+def _derived(row: CertificationRecord, today: date) -> dict[str, Any]:
+    derived = {name: getattr(row, name) for name in _STORED}
+    derived["program_basis"] = program_basis(CertificationType(row.type))
+    derived["status"] = displayed_status(row.status, row.expiration_date, today)
+    return derived
 
 
 async def create(
@@ -88,31 +112,22 @@ async def create(
 ) -> Certification:
     await _require_certifiable_vendor(session, vendor_id)
     await _require_known_agency(session, data.agency_code)
-    now = utcnow()
-    certification_id = new_id()
     values = {
         **data.model_dump(mode="python"),
         "type": data.type.value,
-        "id": certification_id,
         "vendor_id": vendor_id,
         "status": S.pending.value,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
     }
-    if not await repository.insert_unless_duplicate(session, values):
-        raise await _duplicate(session, values)
-    created = await _load(session, certification_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity=ENTITY,
-        entity_id=certification_id,
-        changes=_snapshot(created),
-    )
-    await session.commit()
-    return created
+    snapshot = _snapshot({**values, "verified_at": None, "ended_on": None})
+    try:
+        # A savepoint, so that the same certificate recorded meanwhile leaves the transaction usable.
+        async with session.begin_nested():
+            certification_id = await CERTIFICATIONS.insert(session, values, actor=actor, changes=snapshot)
+    except IntegrityError as exc:
+        if repository.IDENTITY_CONSTRAINT not in str(exc.orig):
+            raise
+        raise await _duplicate(session, values) from None
+    return await _load(session, certification_id)
 
 
 async def get(session: AsyncSession, certification_id: uuid.UUID) -> Certification:
@@ -127,79 +142,58 @@ async def update(
     actor: Principal,
 ) -> Certification:
     row = await _row(session, certification_id, for_update=True)
-    check_version(expected_version, row["version"])
-    if row["status"] != S.pending:
+    check_version(expected_version, row.version)
+    if row.status != S.pending:
         raise InvalidTransition(
             "Only a pending certification can be corrected; record the new certificate and supersede "
             "this one instead.",
-            current_status=displayed_status(row["status"], row["expiration_date"], city_today()).value,
-            allowed_transitions=LIFECYCLE.allowed(row["status"]),
+            current_status=displayed_status(row.status, row.expiration_date, city_today()).value,
+            allowed_transitions=LIFECYCLE.allowed(row.status),
         )
     changes = data.model_dump(mode="python", exclude_unset=True)
-    for field, value in changes.items():
-        if value is None:
-            raise _invalid(field, f"`{field}` cannot be null; leave it out to keep it.", "null")
     if not changes:
         return to_contract(row, city_today())
     if "type" in changes:
         changes["type"] = changes["type"].value
-    merged = {**row, **changes}
+    before = _fields(row)
+    merged = {**before, **changes}
     if merged["expiration_date"] <= merged["effective_date"]:
         field = "expiration_date" if "expiration_date" in changes else "effective_date"
-        raise _invalid(field, "`expiration_date` must be after `effective_date`.", "date_order")
+        raise _invalid(field, "`expiration_date` must be after `effective_date`.", CROSS_FIELD)
     if "agency_code" in changes:
         await _require_known_agency(session, changes["agency_code"])
-    await _write_unless_duplicate(
-        session, certification_id, merged, {**changes, "version": row["version"] + 1, "updated_at": utcnow()}
-    )
-    before = to_contract(row, city_today())
-    after = await _load(session, certification_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity=ENTITY,
-        entity_id=certification_id,
-        changes=diff(_snapshot(before), _snapshot(after)),
-    )
-    await session.commit()
-    return after
+    recorded = diff(_snapshot(before), _snapshot(merged))
+    await _change_unless_duplicate(session, row, merged, changes, recorded, actor)
+    return await _load(session, certification_id)
 
 
 async def transition(
     session: AsyncSession, certification_id: uuid.UUID, move: CertificationTransition, actor: Principal
 ) -> Certification:
     row = await _row(session, certification_id, for_update=True)
-    current = row["status"]
     if move.to is S.expired:
         raise InvalidTransition(
             "`expired` cannot be set: a verified certification reads as expired once its expiration "
             "date has passed.",
-            current_status=current,
-            allowed_transitions=LIFECYCLE.allowed(current),
+            current_status=row.status,
+            allowed_transitions=LIFECYCLE.allowed(row.status),
         )
-    LIFECYCLE.check(current, move.to)
-    if move.to in REASON_REQUIRED and not move.reason:
-        raise ValidationFailed(f"A `reason` is required to move a certification to `{move.to.value}`.")
-    now = utcnow()
-    values: dict[str, Any] = {"status": move.to.value, "version": row["version"] + 1, "updated_at": now}
+    values: dict[str, Any] = {}
     if move.to is S.verified:
-        values["verified_at"] = now
+        values["verified_at"] = utcnow()
     if move.to in ENDING:
         values["ended_on"] = city_today()
-    await repository.update(session, certification_id, values)
-    after = await _load(session, certification_id)
-    await audit.record(
+    await CERTIFICATIONS.move(
         session,
+        certification_id,
+        row.version,
+        row.status,
+        move.to,
         actor=actor,
-        action=f"transition:{move.to.value}",
-        entity=ENTITY,
-        entity_id=certification_id,
-        changes={"status": [current, move.to.value]},
         reason=move.reason,
+        values=values,
     )
-    await session.commit()
-    return after
+    return await _load(session, certification_id)
 
 
 async def list_of_vendor(
@@ -243,13 +237,17 @@ async def list_all(
         # Windows move with the calendar: a token from yesterday's list does not continue today's.
         "today": today,
     }
-    rows, token = await repository.page(session, statement, pager, fingerprint, order_by)
+    rows, token = await repository.list_page(session, statement, pager, fingerprint, order_by)
     return [to_list_item(row, today) for row in rows], token
 
 
 async def list_agencies(session: AsyncSession, pager: Pager) -> tuple[list[CertifyingAgency], str | None]:
     rows, token = await repository.agencies_page(session, pager)
-    return [CertifyingAgency.model_validate(row) for row in rows], token
+    return [to_agency(row) for row in rows], token
+
+
+def to_agency(row: AgencyRecord) -> CertifyingAgency:
+    return CertifyingAgency.model_validate(row, from_attributes=True)
 
 
 def _conditions(filters: ListFilters, today: date) -> list[Any]:
@@ -299,21 +297,26 @@ def _invalid(field: str, message: str, code: str) -> ValidationFailed:
     )
 
 
-async def _write_unless_duplicate(
-    session: AsyncSession, certification_id: uuid.UUID, identity: dict[str, Any], values: dict[str, Any]
+async def _change_unless_duplicate(
+    session: AsyncSession,
+    row: CertificationRecord,
+    identity: dict[str, Any],
+    changes: dict[str, Any],
+    recorded: dict[str, Any],
+    actor: Principal,
 ) -> None:
-    if await repository.find_same(session, identity, other_than=certification_id) is not None:
-        raise await _duplicate(session, identity, other_than=certification_id)
+    if await repository.find_same(session, identity, other_than=row.id) is not None:
+        raise await _duplicate(session, identity, other_than=row.id)
     try:
         # A savepoint, so that losing a race to a concurrent writer leaves the transaction usable.
         async with session.begin_nested():
-            await repository.update(session, certification_id, values)
+            await CERTIFICATIONS.change(session, row.id, row.version, changes, actor=actor, changes=recorded)
     except IntegrityError:
-        raise await _duplicate(session, identity, other_than=certification_id) from None
+        raise await _duplicate(session, identity, other_than=row.id) from None
 
 
 async def _duplicate(
-    session: AsyncSession, identity: dict[str, Any], *, other_than: uuid.UUID | None = None
+    session: AsyncSession, identity: Mapping[str, Any], *, other_than: uuid.UUID | None = None
 ) -> Conflict:
     existing = await repository.find_same(session, identity, other_than=other_than)
     return Conflict(
@@ -325,7 +328,7 @@ async def _duplicate(
 
 async def _row(
     session: AsyncSession, certification_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any]:
+) -> CertificationRecord:
     row = await repository.get(session, certification_id, for_update=for_update)
     if row is None:
         raise NotFound(f"No certification has id {certification_id}.")
@@ -336,7 +339,10 @@ async def _load(session: AsyncSession, certification_id: uuid.UUID) -> Certifica
     return to_contract(await _row(session, certification_id), city_today())
 
 
-def _snapshot(certification: Certification) -> dict[str, Any]:
-    return certification.model_dump(
-        mode="json", exclude={"id", "version", "created_at", "updated_at", "program_basis"}
-    )
+def _fields(row: CertificationRecord) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*repository.IDENTITY, *_AUDITED)}
+
+
+def _snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit trail shows of a certificate, as JSON."""
+    return {name: to_jsonable_python(values[name]) for name in _AUDITED}

@@ -1,11 +1,11 @@
-"""When a certification counts: the City's calendar day, the derived `expired` status, and the SQL test
-"valid on a date" shared by the certification list, the vendor list filter and the public directory."""
+"""When a certification counts: the derived `expired` status, and the SQL test "valid on a date" (a day
+in Los Angeles, `services.common.clock.city_today`) shared by the certification list, the vendor list
+filter and the public directory."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Table, and_, exists, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,10 +15,6 @@ from services.vendors.contracts import CertificationStatus, CertificationType
 
 certifications: Table = CertificationRow.__table__  # type: ignore[attr-defined]
 
-# Certificates run by calendar days in Los Angeles: one that expires today is still good until midnight
-# there, even when UTC has moved on to tomorrow.
-CITY_TIME_ZONE = ZoneInfo("America/Los_Angeles")
-
 # Stored statuses of certifications that were verified at some point; revoked and superseded ones still
 # count for the days before they ended (`ended_on`), which as-of reports rely on.
 ONCE_VERIFIED = (
@@ -26,10 +22,6 @@ ONCE_VERIFIED = (
     CertificationStatus.revoked.value,
     CertificationStatus.superseded.value,
 )
-
-
-def city_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(CITY_TIME_ZONE)).astimezone(CITY_TIME_ZONE).date()
 
 
 def displayed_status(stored: str, expiration_date: date, today: date) -> CertificationStatus:

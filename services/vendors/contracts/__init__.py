@@ -8,6 +8,7 @@ from services.vendors.contracts.agreements import *  # noqa: F403
 from services.vendors.contracts.awards import *  # noqa: F403
 from services.vendors.contracts.bids import *  # noqa: F403
 from services.vendors.contracts.certifications import *  # noqa: F403
+from services.vendors.contracts.dates import *  # noqa: F403
 from services.vendors.contracts.duplicates import *  # noqa: F403
 from services.vendors.contracts.evaluation import *  # noqa: F403
 from services.vendors.contracts.imports import *  # noqa: F403

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
+    MISSING,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,9 +27,15 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.money import CENTS, CurrencyCode, Money
+from services.common.money import CENTS, Amount, CurrencyCode, Money
 from services.common.pagination import Page
 from services.vendors.contracts.certifications import CertificationType
+from services.vendors.contracts.patterns import (
+    FILLED_TEXT,
+    NONZERO_AMOUNT_PATTERN,
+    YEARS_1900_TO_9998,
+    cross_field,
+)
 
 __all__ = [
     "Amendment",
@@ -41,6 +48,7 @@ __all__ = [
     "ContractTransition",
     "ContractUpdate",
     "DatePeriod",
+    "PositiveMoney",
     "Subcontract",
     "SubcontractCreate",
     "SubcontractPage",
@@ -49,20 +57,19 @@ __all__ = [
     "ValueChange",
 ]
 
-_NO_NUL = r"^[^\x00]*$"
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=FILLED_TEXT)
 ]
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
 ]
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=FILLED_TEXT)
 ]
 EARLIEST = date(1900, 1, 1)
 LATEST = date(9998, 12, 31)
 
-VALUE_CHANGE_PATTERN = r"^-?\d{1,14}(\.\d{1,2})?$"
+VALUE_CHANGE_PATTERN = r"^-?[0-9]{1,14}(\.[0-9]{1,2})?$"
 _VALUE_CHANGE = re.compile(VALUE_CHANGE_PATTERN)
 
 
@@ -106,20 +113,40 @@ def _in_range(day: date, name: str) -> None:
         raise ValueError(f"{name} lies between the years 1900 and 9998")
 
 
+# A calendar day the server can store and convert: 1900 to 9998, stated in the document too.
+Day = Annotated[date, WithJsonSchema({"type": "string", "format": "date", "pattern": YEARS_1900_TO_9998})]
+
+
+class PositiveMoney(Money):
+    """An amount of money more than zero."""
+
+    amount: Annotated[
+        Amount,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": NONZERO_AMOUNT_PATTERN,
+                "description": "A decimal more than zero with at most two decimal places, as a string.",
+                "examples": ["1250.00"],
+            }
+        ),
+    ]
+
+
 class DatePeriod(BaseModel):
     """Calendar days, both ends included."""
 
     model_config = ConfigDict(extra="forbid")
 
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         _in_range(self.start, "start")
         _in_range(self.end, "end")
         if self.end < self.start:
-            raise ValueError("a period's end cannot be before its start")
+            raise cross_field("a period's end cannot be before its start")
         return self
 
 
@@ -141,13 +168,14 @@ class ContractCreate(BaseModel):
 
 
 class ContractUpdate(BaseModel):
-    """Changes to a `draft` contract; an active one changes through amendments."""
+    """Changes to a `draft` contract; an active one changes through amendments. Absent fields stay as
+    they are; only `signed_date` takes `null` (not signed yet)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    period: DatePeriod | None = None
-    signed_date: date | None = None
+    title: Title | MISSING = MISSING
+    period: DatePeriod | MISSING = MISSING
+    signed_date: date | MISSING | None = Field(default=MISSING, description="`null` clears it.")
 
 
 class Contract(BaseModel):
@@ -186,14 +214,14 @@ class AmendmentCreate(BaseModel):
     value_change: ValueChange | None = Field(
         default=None, description="Added to the contract's value; the value never goes below zero."
     )
-    new_period_end: date | None = None
-    effective_date: date | None = Field(default=None, description="Unset: today (Los Angeles).")
+    new_period_end: Day | None = None
+    effective_date: Day | None = Field(default=None, description="Unset: today (Los Angeles).")
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
         changes_value = self.value_change is not None and self.value_change.amount != 0
         if not changes_value and self.new_period_end is None:
-            raise ValueError("an amendment changes the value, the end date, or both")
+            raise cross_field("an amendment changes the value, the end date, or both")
         for name in ("new_period_end", "effective_date"):
             day = getattr(self, name)
             if day is not None:
@@ -230,8 +258,8 @@ class SubcontractCreate(BaseModel):
         description="The certification the commitment counts under; the sub must hold it verified and "
         "valid on `committed_date` (422 otherwise).",
     )
-    amount: Money
-    committed_date: date | None = Field(default=None, description="Unset: today (Los Angeles).")
+    amount: PositiveMoney
+    committed_date: Day | None = Field(default=None, description="Unset: today (Los Angeles).")
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

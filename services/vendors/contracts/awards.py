@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 from services.common.pagination import Page
+from services.vendors.contracts.patterns import FILLED_TEXT
 
 __all__ = [
     "Award",
@@ -31,12 +32,11 @@ __all__ = [
     "ProtestTransition",
 ]
 
-_NO_NUL = r"^[^\x00]*$"
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
 ]
 Grounds = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=FILLED_TEXT)
 ]
 
 

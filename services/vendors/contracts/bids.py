@@ -16,6 +16,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 from services.common.pagination import Page
+from services.vendors.contracts.patterns import cross_field
 from services.vendors.contracts.solicitations import ItemId, Title
 
 __all__ = [
@@ -87,12 +88,12 @@ class BidSealedContent(BaseModel):
             line.unit_price.currency for line in self.line_prices if line.unit_price is not None
         }
         if currencies - {self.total.currency}:
-            raise ValueError("every price must be in the total's currency")
+            raise cross_field("every price must be in the total's currency")
         item_ids = [line.item_id for line in self.line_prices]
         if len(set(item_ids)) != len(item_ids):
-            raise ValueError("each item is priced at most once")
+            raise cross_field("each item is priced at most once")
         if self.line_prices and sum(line.amount.amount for line in self.line_prices) != self.total.amount:
-            raise ValueError("the line prices' amounts must add up to the total")
+            raise cross_field("the line prices' amounts must add up to the total")
         return self
 
 

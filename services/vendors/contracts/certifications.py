@@ -12,9 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.common.pagination import Page
+from services.vendors.contracts.patterns import FILLED_TEXT, cross_field
 from services.vendors.contracts.registry import CommodityCode, EntityType, SizeClass
 
 __all__ = [
@@ -113,8 +114,12 @@ AgencyCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9-]{2,20}$"),
 ]
-CertificateNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+CertificateNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=FILLED_TEXT)
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
+]
 
 
 class CertifyingAgency(BaseModel):
@@ -133,7 +138,7 @@ class CertifyingAgencyPage(Page[CertifyingAgency]):
 
 def _check_dates(effective: date | None, expiration: date | None) -> None:
     if effective is not None and expiration is not None and expiration <= effective:
-        raise ValueError("expiration_date must be after effective_date")
+        raise cross_field("expiration_date must be after effective_date")
 
 
 class CertificationCreate(BaseModel):
@@ -153,19 +158,21 @@ class CertificationCreate(BaseModel):
 
 class CertificationUpdate(BaseModel):
     """Corrections to a `pending` certification; a verified one is replaced by a new certificate that
-    supersedes it, so what was verified stays on record."""
+    supersedes it, so what was verified stays on record. Absent fields stay as they are; none takes
+    `null`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: CertificationType | None = None
-    agency_code: AgencyCode | None = None
-    certificate_number: CertificateNumber | None = None
-    effective_date: date | None = None
-    expiration_date: date | None = None
+    type: CertificationType | MISSING = MISSING
+    agency_code: AgencyCode | MISSING = MISSING
+    certificate_number: CertificateNumber | MISSING = MISSING
+    effective_date: date | MISSING = MISSING
+    expiration_date: date | MISSING = MISSING
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
-        _check_dates(self.effective_date, self.expiration_date)
+        if self.effective_date is not MISSING and self.expiration_date is not MISSING:
+            _check_dates(self.effective_date, self.expiration_date)
         return self
 
 

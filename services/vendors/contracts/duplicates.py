@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.vendors.contracts.patterns import FILLED_TEXT
 from services.vendors.contracts.registry import Vendor, VendorStatus
 
 __all__ = [
@@ -60,7 +61,9 @@ class VendorMerge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     survivor_id: uuid.UUID = Field(description="The vendor that remains and absorbs this one.")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
+    ]
 
 
 class TaxProfileMergeOutcome(StrEnum):

@@ -31,6 +31,7 @@ from pydantic import (
 from services.common.money import Money
 from services.common.pagination import Page
 from services.vendors.contracts.certifications import RACE_SEX_CONSCIOUS, CertificationType
+from services.vendors.contracts.patterns import FILLED_TEXT, cross_field
 
 __all__ = [
     "LOCAL_PREFERENCE_TYPES",
@@ -81,7 +82,8 @@ def check_preference_types(types: frozenset[CertificationType]) -> None:
 check_preference_types(PREFERENCE_TYPES)
 
 
-_DECIMAL_PATTERN = r"^\d{1,3}(\.\d{1,2})?$"
+# 0 to 100 with at most two decimal places, in the pattern itself so that the document states the bound.
+_DECIMAL_PATTERN = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
 _DECIMAL = re.compile(_DECIMAL_PATTERN)
 _HUNDRED = Decimal(100)
 _CENTI = Decimal("0.01")
@@ -126,13 +128,14 @@ CriterionKey = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,39}$"),
     Field(description="A short lower_snake_case key, e.g. `technical_approach`."),
 ]
-_NO_NUL = r"^[^\x00]*$"
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_NUL)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=FILLED_TEXT)
+]
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
 ]
 Comment = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=FILLED_TEXT)
 ]
 
 
@@ -170,13 +173,13 @@ def _check_criteria(criteria: list[EvaluationCriterion]) -> list[EvaluationCrite
     keys = [criterion.key for criterion in criteria]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        raise ValueError(f"criterion keys must be unique; repeated: {', '.join(repeated)}")
+        raise cross_field(f"criterion keys must be unique; repeated: {', '.join(repeated)}")
     total = sum(criterion.weight for criterion in criteria)
     if total != 100:
-        raise ValueError(f"the criteria's weights must sum to 100, not {total}")
+        raise cross_field(f"the criteria's weights must sum to 100, not {total}")
     prices = [criterion for criterion in criteria if criterion.kind is CriterionKind.price]
     if len(prices) != 1:
-        raise ValueError(f"exactly one criterion must be of kind `price`, not {len(prices)}")
+        raise cross_field(f"exactly one criterion must be of kind `price`, not {len(prices)}")
     return criteria
 
 

@@ -176,7 +176,9 @@ CSV_COLUMNS: dict[ImportKind, tuple[CsvColumn, ...]] = {
 
 
 class ImportFile(BaseModel):
-    name: str | None = Field(description="The file name the client gave (`filename`), if any.")
+    name: str | None = Field(
+        description="The file name the client gave (`filename`, else the form part's), if any."
+    )
     bytes: int = Field(description="Size of the upload.")
     sha256: str = Field(description="Hex SHA-256 of the upload, to tell one file from another.")
 

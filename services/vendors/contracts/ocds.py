@@ -5,7 +5,7 @@ camelCase as the standard spells them, and amounts are JSON numbers, because OCD
 official validator expect exactly that. Only the fields the City publishes are modelled; absent
 values are left out of the documents rather than sent as null.
 
-Extensions used: bids (`bids.statistics`, `bids.details`, `awards.relatedBids`) and organization
+Extensions used: bids (`bids.statistics`, `bids.details`, `awards.relatedBid`) and organization
 classification (`parties.details.classifications`, where suppliers' certifications appear under the
 scheme `USA-LA-CERT`).
 """
@@ -98,7 +98,11 @@ class OcdsParty(OcdsModel):
     roles: list[str] = Field(
         description="buyer, procuringEntity, payer (departments); tenderer, supplier, payee (vendors)."
     )
-    details: OcdsPartyDetails | None = None
+    details: OcdsPartyDetails | None = Field(
+        default=None,
+        description="Absent for departments, and for a vendor holding no certification valid on the "
+        "release's date.",
+    )
 
 
 class OcdsOrganizationReference(OcdsModel):
@@ -183,7 +187,7 @@ class OcdsAward(OcdsModel):
     date: datetime | None = None
     value: OcdsValue | None = None
     suppliers: list[OcdsOrganizationReference] | None = None
-    relatedBids: list[str] | None = None
+    relatedBid: str | None = Field(default=None, description="Bids extension: the id of the awarded bid.")
 
 
 class OcdsTransaction(OcdsModel):

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -27,14 +27,16 @@ from pydantic import (
 
 from services.common.money import CENTS, CurrencyCode
 from services.common.pagination import Page
-from services.vendors.contracts.registry import CommodityCode
-from services.vendors.contracts.solicitations import DepartmentCode
+from services.vendors.contracts.patterns import NONZERO_SIGNED_AMOUNT_PATTERN, cross_field
+from services.vendors.contracts.registry import CommodityCode, CommodityCodeChoice
+from services.vendors.contracts.solicitations import Department
 
 __all__ = [
     "EXTERNAL_REF_MAX_LENGTH",
     "PAYMENT_CURRENCY",
     "SIGNED_AMOUNT_PATTERN",
     "Payment",
+    "PaymentAmount",
     "PaymentCreate",
     "PaymentPage",
     "PaymentTier",
@@ -43,7 +45,7 @@ __all__ = [
 
 PAYMENT_CURRENCY = "USD"
 EXTERNAL_REF_MAX_LENGTH = 80
-SIGNED_AMOUNT_PATTERN = r"^-?\d{1,14}(\.\d{1,2})?$"
+SIGNED_AMOUNT_PATTERN = r"^-?[0-9]{1,14}(\.[0-9]{1,2})?$"
 _SIGNED_AMOUNT = re.compile(SIGNED_AMOUNT_PATTERN)
 
 
@@ -98,6 +100,24 @@ class SignedMoney(BaseModel):
     currency: CurrencyCode
 
 
+class PaymentAmount(SignedMoney):
+    """What a new payment line pays: not zero, in US dollars."""
+
+    amount: Annotated[
+        SignedAmount,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": NONZERO_SIGNED_AMOUNT_PATTERN,
+                "description": "A non-zero decimal with at most two decimal places, as a string; negative "
+                "for a correction.",
+                "examples": ["1250.00", "-40.00"],
+            }
+        ),
+    ]
+    currency: Literal["USD"]  # type: ignore[assignment]
+
+
 ExternalRef = Annotated[
     str,
     StringConstraints(
@@ -123,11 +143,11 @@ class PaymentCreate(BaseModel):
         description="The contract paid against, if any: its vendor must be the line's vendor on a `prime` "
         "line, the line's prime on a `sub` line. Leave it out for off-contract spend.",
     )
-    department: DepartmentCode
-    category: CommodityCode = Field(
+    department: Department
+    category: CommodityCodeChoice = Field(
         description='What was bought, e.g. `{"scheme": "nigp", "code": "620-80-21"}`.'
     )
-    amount: SignedMoney = Field(
+    amount: PaymentAmount = Field(
         description=f"In {PAYMENT_CURRENCY}; negative for a correction of an earlier line."
     )
     paid_date: date = Field(description="The day the payment was made; it decides the fiscal year.")
@@ -147,13 +167,13 @@ class PaymentCreate(BaseModel):
     @model_validator(mode="after")
     def _tier_and_prime(self) -> Self:
         if self.tier is PaymentTier.sub and self.prime_vendor_id is None:
-            raise ValueError("a `sub` line names its prime in `prime_vendor_id`")
+            raise cross_field("a `sub` line names its prime in `prime_vendor_id`")
         if self.tier is PaymentTier.prime and self.prime_vendor_id is not None:
-            raise ValueError("only `sub` lines have a `prime_vendor_id`")
+            raise cross_field("only `sub` lines have a `prime_vendor_id`")
         if self.prime_vendor_id is not None and self.prime_vendor_id == self.vendor_id:
-            raise ValueError("a sub line's prime is another vendor than the sub")
+            raise cross_field("a sub line's prime is another vendor than the sub")
         if self.amount.currency != PAYMENT_CURRENCY:
-            raise ValueError(
+            raise cross_field(
                 f"the City pays in {PAYMENT_CURRENCY}: `amount.currency` must be {PAYMENT_CURRENCY}"
             )
         return self

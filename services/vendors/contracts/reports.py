@@ -42,7 +42,7 @@ __all__ = [
     "VendorPoolRow",
 ]
 
-SIGNED_AMOUNT_PATTERN = r"^-?\d{1,18}\.\d{2}$"
+SIGNED_AMOUNT_PATTERN = r"^-?[0-9]{1,18}\.[0-9]{2}$"
 
 
 def _decimal_string(pattern: str, description: str, example: str) -> WithJsonSchema:
@@ -59,17 +59,19 @@ SignedAmount = Annotated[
 Ratio = Annotated[
     Decimal,
     PlainSerializer(lambda value: format(value, "f"), return_type=str),
-    _decimal_string(r"^-?\d+\.\d{6}$", "A share: a decimal with six places, 1.000000 for all.", "0.421300"),
+    _decimal_string(
+        r"^-?[0-9]+\.[0-9]{6}$", "A share: a decimal with six places, 1.000000 for all.", "0.421300"
+    ),
 ]
 Hhi = Annotated[
     Decimal,
     PlainSerializer(lambda value: format(value, "f"), return_type=str),
-    _decimal_string(r"^\d{1,5}\.\d{2}$", "Herfindahl-Hirschman index, 0 to 10000.", "1825.50"),
+    _decimal_string(r"^[0-9]{1,5}\.[0-9]{2}$", "Herfindahl-Hirschman index, 0 to 10000.", "1825.50"),
 ]
 Average = Annotated[
     Decimal,
     PlainSerializer(lambda value: format(value, "f"), return_type=str),
-    _decimal_string(r"^-?\d+\.\d{2}$", "An average with two decimal places.", "3.25"),
+    _decimal_string(r"^-?[0-9]+\.[0-9]{2}$", "An average with two decimal places.", "3.25"),
 ]
 
 

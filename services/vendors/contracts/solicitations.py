@@ -7,6 +7,7 @@ Enumerations are extensible: clients must tolerate new values.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,32 +15,46 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
+    MISSING,
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
 from services.common.money import Money
 from services.common.pagination import Page
-from services.common.reference import DEPARTMENTS
+from services.common.reference import DEPARTMENTS, Department, DepartmentCode
 from services.vendors.contracts.evaluation import (
     EvaluationCriteria,
     EvaluationCriterion,
     EvaluationMethod,
     Percent,
 )
-from services.vendors.contracts.registry import CommodityCode, CommodityCodes
+from services.vendors.contracts.patterns import (
+    FILLED_TEXT,
+    INSTANT_YEARS,
+    POSITIVE_PERCENT_PATTERN,
+    QUANTITY_PATTERN,
+    cross_field,
+)
+from services.vendors.contracts.registry import CommodityCodeChoice, CommodityCodes
 
 __all__ = [
     "REFERENCE_PREFIXES",
     "Addendum",
     "AddendumCreate",
     "AddendumPage",
+    "CityDepartment",
+    "CityDepartmentPage",
     "Department",
+    "DepartmentCode",
     "FundingSource",
     "MainCategory",
     "Period",
@@ -58,14 +73,14 @@ __all__ = [
     "SolicitationUpdate",
     "check_evaluation_terms",
     "check_periods",
+    "city_departments",
 ]
 
 # PostgreSQL text cannot hold NUL: such input is refused here with a 422, not by the database.
-NO_NUL = r"^[^\x00]*$"
 
 
 def text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL)
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=FILLED_TEXT)
 
 
 Title = Annotated[str, text(300)]
@@ -130,39 +145,90 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+Instant = Annotated[
+    AwareDatetime, WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_YEARS})
+]
+GoalPercent = Annotated[
+    Percent,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": POSITIVE_PERCENT_PATTERN,
+            "description": "A percentage more than 0, at most 100, with at most two decimal places.",
+            "examples": ["8.00"],
+        }
+    ),
+]
+
+
 class Period(BaseModel):
     """A span of time, start included, end excluded."""
 
     model_config = ConfigDict(extra="forbid")
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end <= self.start:
-            raise ValueError("a period's end must be after its start")
+            raise cross_field("a period's end must be after its start")
         # Beyond these, converting to UTC (for storage, for receipts) would overflow.
         if self.start < EARLIEST or self.end > LATEST:
             raise ValueError("a period lies between the years 1900 and 9999")
         return self
 
 
-def _check_department(code: str) -> str:
-    if code not in DEPARTMENTS:
-        raise ValueError(f"{code!r} is not a City department code (e.g. GSD, DOT, LAPD)")
-    return code
+class CityDepartment(BaseModel):
+    """A City department: the codes that `buyer_department`, `department` and their filters take."""
+
+    code: DepartmentCode
+    name: str
 
 
-Department = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
-    AfterValidator(_check_department),
-]
-DepartmentCode = Annotated[
-    Department, Field(description="A City department code, e.g. `GSD` (General Services Department).")
-]
+class CityDepartmentPage(Page[CityDepartment]):
+    """Every department, in code order, in one page."""
+
+
+def city_departments() -> CityDepartmentPage:
+    return CityDepartmentPage(
+        items=[
+            CityDepartment(code=DepartmentCode(code), name=DEPARTMENTS[code]) for code in sorted(DEPARTMENTS)
+        ],
+        next_page_token=None,
+    )
+
+
 ItemId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._\-]{1,40}$")]
+
+
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+
+
+def _parse_quantity(value: object) -> Decimal:
+    """A decimal string, as the document says: a JSON number would arrive as a float, rounded already."""
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    if not isinstance(value, str) or not _QUANTITY.match(value.strip()):
+        raise ValueError(
+            'a quantity is a decimal string written with the digits 0-9, more than 0, e.g. "1200"'
+        )
+    return Decimal(value.strip())
+
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_parse_quantity),
+    PlainSerializer(lambda quantity: format(quantity, "f"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": QUANTITY_PATTERN,
+            "description": "More than 0: at most 10 digits before the point and 4 after it, as a string.",
+            "examples": ["1200", "2.5"],
+        }
+    ),
+]
 
 
 class SolicitationItem(BaseModel):
@@ -172,9 +238,9 @@ class SolicitationItem(BaseModel):
 
     id: ItemId = Field(description="Unique within the solicitation, e.g. `1` or `A-2`.")
     description: Title
-    classification: CommodityCode
+    classification: CommodityCodeChoice
     additional_classifications: CommodityCodes = []
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
+    quantity: Quantity
     unit: Annotated[str, text(40)] = Field(description="e.g. `each`, `hour`, `ton`, `lump sum`.")
 
 
@@ -182,7 +248,7 @@ def _unique_item_ids(items: list[SolicitationItem]) -> list[SolicitationItem]:
     ids = [item.id for item in items]
     duplicates = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
     if duplicates:
-        raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
+        raise cross_field(f"item ids must be unique; repeated: {', '.join(duplicates)}")
     return items
 
 
@@ -192,7 +258,7 @@ Items = Annotated[list[SolicitationItem], Field(max_length=500), AfterValidator(
 def check_periods(enquiry: Period | None, tender: Period) -> None:
     """Questions are asked within the tender's life: the enquiry period ends by the close."""
     if enquiry is not None and enquiry.end > tender.end:
-        raise ValueError("the enquiry period must end no later than the tender period")
+        raise cross_field("the enquiry period must end no later than the tender period")
 
 
 def check_evaluation_terms(
@@ -204,10 +270,10 @@ def check_evaluation_terms(
     """Criteria belong to best-value evaluations; a DBE goal only to federally funded solicitations
     (outside them, Proposition 209 bars race- and sex-conscious goals)."""
     if method is EvaluationMethod.lowest_price and criteria:
-        raise ValueError("`evaluation_criteria` are for `best_value` evaluations; `lowest_price` has none")
+        raise cross_field("`evaluation_criteria` are for `best_value` evaluations; `lowest_price` has none")
     if dbe_goal_percent is not None:
         if funding_source is not FundingSource.federal:
-            raise ValueError(
+            raise cross_field(
                 "a DBE goal applies only to federally funded solicitations (49 CFR 26); with "
                 f"`{funding_source.value}` funding, Proposition 209 bars race- and sex-conscious goals"
             )
@@ -222,7 +288,7 @@ class SolicitationCreate(BaseModel):
     description: LongText | None = None
     type: SolicitationType
     main_category: MainCategory
-    buyer_department: DepartmentCode
+    buyer_department: Department
     estimated_value: Money | None = None
     funding_source: FundingSource
     items: Items = []
@@ -237,7 +303,7 @@ class SolicitationCreate(BaseModel):
     evaluation_criteria: EvaluationCriteria = Field(
         default=[], description="Best value only; required before publication."
     )
-    dbe_goal_percent: Percent | None = Field(
+    dbe_goal_percent: GoalPercent | None = Field(
         default=None, description="A federal DBE participation goal; only with `federal` funding."
     )
 
@@ -252,24 +318,30 @@ class SolicitationCreate(BaseModel):
 
 class SolicitationUpdate(BaseModel):
     """Fields to change while the solicitation is a draft; absent fields stay as they are. Once
-    published, a solicitation changes only through addenda and transitions."""
+    published, a solicitation changes only through addenda and transitions. `null` clears the four
+    optional fields (`description`, `estimated_value`, `enquiry_period`, `dbe_goal_percent`); the
+    others, when given, hold a value."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    description: LongText | None = None
-    type: SolicitationType | None = None
-    main_category: MainCategory | None = None
-    buyer_department: DepartmentCode | None = None
-    estimated_value: Money | None = None
-    funding_source: FundingSource | None = None
-    items: Items | None = None
-    enquiry_period: Period | None = None
-    tender_period: Period | None = None
-    disclose_bid_count: bool | None = None
-    evaluation_method: EvaluationMethod | None = None
-    evaluation_criteria: EvaluationCriteria | None = None
-    dbe_goal_percent: Percent | None = Field(default=None, description="Null removes the goal.")
+    title: Title | MISSING = MISSING
+    description: LongText | MISSING | None = Field(default=MISSING, description="`null` removes it.")
+    type: SolicitationType | MISSING = MISSING
+    main_category: MainCategory | MISSING = MISSING
+    buyer_department: Department | MISSING = MISSING
+    estimated_value: Money | MISSING | None = Field(default=MISSING, description="`null` removes it.")
+    funding_source: FundingSource | MISSING = MISSING
+    items: Items | MISSING = MISSING
+    enquiry_period: Period | MISSING | None = Field(
+        default=MISSING, description="`null` removes it: questions may be asked until the close."
+    )
+    tender_period: Period | MISSING = MISSING
+    disclose_bid_count: bool | MISSING = MISSING
+    evaluation_method: EvaluationMethod | MISSING = MISSING
+    evaluation_criteria: EvaluationCriteria | MISSING = MISSING
+    dbe_goal_percent: GoalPercent | MISSING | None = Field(
+        default=MISSING, description="`null` removes the goal."
+    )
 
 
 class Solicitation(BaseModel):

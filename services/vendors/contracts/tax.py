@@ -11,7 +11,7 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,7 +24,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.vendors.contracts.patterns import FILLED_TEXT
+
 __all__ = [
+    "TAX_PROFILE_PUT_VARIANTS",
+    "EinTaxProfilePut",
+    "ForeignTaxProfilePut",
+    "ItinTaxProfilePut",
+    "SsnTaxProfilePut",
     "TaxProfile",
     "TaxProfilePut",
     "TaxProfileRevealRequest",
@@ -53,7 +60,7 @@ _EIN_PREFIXES = frozenset(
 )
 # ITINs start with 9 and carry one of these numbers in their fourth and fifth digits.
 _ITIN_GROUPS = frozenset(range(50, 66)) | frozenset(range(70, 89)) | {90, 91, 92} | frozenset(range(94, 100))
-_US_TIN = re.compile(r"^\d{9}$")
+_US_TIN = re.compile(r"^[0-9]{9}$")
 _FOREIGN_TIN = re.compile(r"^[A-Z0-9]{4,30}$")
 _FOREIGN_SEPARATORS = re.compile(r"[\s\-./]")
 
@@ -109,19 +116,37 @@ def mask_tin(tin_type: TinType, last4: str) -> str:
     return f"****{last4}"
 
 
+# The formats of the document, one per type: what the IRS numbering rules allow, dashes where they are
+# written. The server also reads other dashes and surrounding spaces (as it always has); these say what
+# a client can rely on.
+EIN_FORMAT = r"^(0[1-6]|1[0-6]|2[0-7]|3[0-9]|4[0-8]|5[0-9]|6[0-8]|7[1-7]|8[0-8]|9[0-5]|9[89])-?[0-9]{7}$"
+SSN_FORMAT = (
+    r"^(00[1-9]|0[1-9][0-9]|[1-5][0-9]{2}|6[0-5][0-9]|66[0-57-9]|6[7-9][0-9]|[78][0-9]{2})"
+    r"-?(0[1-9]|[1-9][0-9])-?(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})$"
+)
+ITIN_FORMAT = r"^9[0-9]{2}-?(5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-2]|9[4-9])-?[0-9]{4}$"
+FOREIGN_FORMAT = r"^[A-Za-z0-9]([ ./-]?[A-Za-z0-9]){3,29}$"
+
+
+def _tin_field(rule: str, pattern: str, example: str) -> Any:
+    return Field(
+        min_length=4,
+        max_length=40,
+        description=f"The taxpayer identification number. {rule}",
+        json_schema_extra={"writeOnly": True, "pattern": pattern, "examples": [example]},
+    )
+
+
 class TaxProfilePut(BaseModel):
-    """The W-9 (or W-8) identity of the vendor. The TIN is write-only: responses show its last four."""
+    """The W-9 (or W-8) identity of the vendor. The TIN is write-only: responses show its last four.
+
+    The server reads this one model, so that an error names `tin` itself; the document describes the
+    body as the four variants below, one per `tin_type`, each with the format of its `tin`."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     tin_type: TinType
-    tin: SecretStr = Field(
-        min_length=4,
-        max_length=40,
-        description="The taxpayer identification number. EIN, SSN and ITIN: 9 digits, dashes allowed, "
-        "checked against the IRS numbering rules. Foreign: 4 to 30 letters and digits.",
-        json_schema_extra={"writeOnly": True, "examples": ["12-3456789"]},
-    )
+    tin: SecretStr = Field(min_length=4, max_length=40, json_schema_extra={"writeOnly": True})
 
     @field_validator("tin")
     @classmethod
@@ -133,6 +158,43 @@ class TaxProfilePut(BaseModel):
         if normalized is None:
             raise PydanticCustomError("tin_format", _RULES[tin_type])
         return SecretStr(normalized)
+
+
+class EinTaxProfilePut(TaxProfilePut):
+    """A W-9 with an employer identification number."""
+
+    tin_type: Literal[TinType.ein]
+    tin: SecretStr = _tin_field(_RULES[TinType.ein], EIN_FORMAT, "12-3456789")
+
+
+class SsnTaxProfilePut(TaxProfilePut):
+    """A W-9 with a social security number (sole proprietors)."""
+
+    tin_type: Literal[TinType.ssn]
+    tin: SecretStr = _tin_field(_RULES[TinType.ssn], SSN_FORMAT, "123-45-6789")
+
+
+class ItinTaxProfilePut(TaxProfilePut):
+    """A W-9 with an individual taxpayer identification number."""
+
+    tin_type: Literal[TinType.itin]
+    tin: SecretStr = _tin_field(_RULES[TinType.itin], ITIN_FORMAT, "912-70-1234")
+
+
+class ForeignTaxProfilePut(TaxProfilePut):
+    """A W-8 with a tax id issued outside the United States."""
+
+    tin_type: Literal[TinType.foreign]
+    tin: SecretStr = _tin_field(_RULES[TinType.foreign], FOREIGN_FORMAT, "GB123456789")
+
+
+# How the document describes `TaxProfilePut`: `tin_type` picks the variant, and so the format of `tin`.
+TAX_PROFILE_PUT_VARIANTS: dict[TinType, type[TaxProfilePut]] = {
+    TinType.ein: EinTaxProfilePut,
+    TinType.ssn: SsnTaxProfilePut,
+    TinType.itin: ItinTaxProfilePut,
+    TinType.foreign: ForeignTaxProfilePut,
+}
 
 
 class TaxProfile(BaseModel):
@@ -150,7 +212,9 @@ class TaxProfile(BaseModel):
 class TaxProfileRevealRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT)
+    ] = Field(
         description="Why the full number is needed (e.g. `1099-NEC filing for FY2026`); kept in the audit "
         "trail."
     )

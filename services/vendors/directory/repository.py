@@ -3,8 +3,10 @@ and codes aggregated in the same statement (no query per vendor)."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Table, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -17,12 +19,41 @@ from services.vendors.certifications.models import CertifyingAgencyRow
 from services.vendors.certifications.validity import certifications, holds_valid_certification, valid_on
 from services.vendors.contracts import CertificationType, VendorStatus
 from services.vendors.registry.models import VendorCommodityRow, VendorRow
+from services.vendors.registry.repository import StoredAddress, StoredContact
 
 vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
 commodities: Table = VendorCommodityRow.__table__  # type: ignore[attr-defined]
 agencies: Table = CertifyingAgencyRow.__table__  # type: ignore[attr-defined]
 
 _EMPTY_JSON_ARRAY: ColumnClause[Any] = literal_column("'[]'::json")
+
+
+class ValidCertificate(TypedDict):
+    """A certificate valid today, as `_valid_certificates` builds it in JSON (dates as ISO strings)."""
+
+    type: str
+    agency_code: str
+    agency_name: str
+    certificate_number: str
+    effective_date: str
+    expiration_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryRecord:
+    """A listed vendor (`select_entries`): more than the directory may show, which the service picks from.
+    `certifications` are the certificates valid today, as JSON objects."""
+
+    id: uuid.UUID
+    vendor_number: str
+    legal_name: str
+    dba_names: list[str]
+    entity_type: str
+    size_class: str | None
+    addresses: list[StoredAddress]
+    contacts: list[StoredContact]
+    commodity_codes: list[dict[str, str]]
+    certifications: list[ValidCertificate]
 
 
 def _valid_certificates(today: date) -> Any:
@@ -84,5 +115,6 @@ def select_entries(today: date, certification_type: CertificationType | None) ->
 
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [vendors.c.id], filters)
+) -> tuple[list[DirectoryRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [vendors.c.id], filters)
+    return [DirectoryRecord(**row) for row in rows], token

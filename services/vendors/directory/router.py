@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from services.common.db import Session
 from services.common.pagination import PageParams
 from services.common.problems import BadRequest, ValidationFailed, problem_responses
-from services.vendors.contracts import CertificationType, DirectoryPage
+from services.common.unit_of_work import service_router
+from services.vendors.contracts import COMMODITY_FILTER, CertificationType, DirectoryPage
+from services.vendors.contracts.patterns import NO_NUL
 from services.vendors.directory import service
 
-router = APIRouter(tags=["directory"])
+router = service_router(tags=["directory"])
 
 # Public and the same for every caller: shared caches may keep a page for a few minutes.
 CACHE_CONTROL = "public, max-age=300"
@@ -38,10 +40,20 @@ async def directory_list(
     ] = None,
     commodity: Annotated[
         str | None,
-        Query(max_length=40, description="`<scheme>:<code>`; matches that code and every code below it."),
+        Query(
+            max_length=40,
+            pattern=COMMODITY_FILTER,
+            description="`<scheme>:<code>`; matches that code and every code below it.",
+        ),
     ] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Name search over legal and DBA names.")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="Name search over legal and DBA names; punctuation or legal suffixes alone match nothing.",
+        ),
     ] = None,
 ) -> DirectoryPage:
     items, token = await service.list_page(

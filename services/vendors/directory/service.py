@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.clock import city_today
 from services.common.pagination import Pager
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     AddressKind,
     CertificationType,
@@ -19,7 +17,9 @@ from services.vendors.contracts import (
     program_basis,
 )
 from services.vendors.directory import repository
+from services.vendors.directory.repository import DirectoryRecord, ValidCertificate
 from services.vendors.registry import repository as registry_repository
+from services.vendors.registry.repository import StoredAddress, StoredContact
 from services.vendors.registry.service import name_search_terms, parse_commodity_filter
 
 # The contact a firm designates for bid business is the one outreach should reach.
@@ -46,23 +46,23 @@ async def list_page(
     return [to_entry(row) for row in rows], token
 
 
-def to_entry(row: dict[str, Any]) -> DirectoryEntry:
+def to_entry(row: DirectoryRecord) -> DirectoryEntry:
     """Only the public fields: whatever else the row holds stays here."""
     return DirectoryEntry(
-        vendor_id=row["id"],
-        vendor_number=row["vendor_number"],
-        legal_name=row["legal_name"],
-        dba_names=row["dba_names"],
-        entity_type=row["entity_type"],
-        size_class=row["size_class"],
-        location=_location(row["addresses"]),
-        contact=_contact(row["contacts"]),
-        commodity_codes=row["commodity_codes"],
-        certifications=[_certification(item) for item in row["certifications"]],
+        vendor_id=row.id,
+        vendor_number=row.vendor_number,
+        legal_name=row.legal_name,
+        dba_names=row.dba_names,
+        entity_type=row.entity_type,
+        size_class=row.size_class,
+        location=_location(row.addresses),
+        contact=_contact(row.contacts),
+        commodity_codes=row.commodity_codes,
+        certifications=[_certification(item) for item in row.certifications],
     )
 
 
-def _location(addresses: list[dict[str, Any]]) -> DirectoryLocation | None:
+def _location(addresses: list[StoredAddress]) -> DirectoryLocation | None:
     physical = [a for a in addresses if a.get("kind", AddressKind.physical.value) == AddressKind.physical]
     if not physical:
         return None
@@ -72,7 +72,7 @@ def _location(addresses: list[dict[str, Any]]) -> DirectoryLocation | None:
     )
 
 
-def _contact(contacts: list[dict[str, Any]]) -> DirectoryContact | None:
+def _contact(contacts: list[StoredContact]) -> DirectoryContact | None:
     for role in _CONTACT_PREFERENCE:
         for contact in contacts:
             if contact.get("role", ContactRole.primary.value) == role:
@@ -82,6 +82,6 @@ def _contact(contacts: list[dict[str, Any]]) -> DirectoryContact | None:
     return None
 
 
-def _certification(item: dict[str, Any]) -> DirectoryCertification:
+def _certification(item: ValidCertificate) -> DirectoryCertification:
     certification_type = CertificationType(item["type"])
     return DirectoryCertification(**item, program_basis=program_basis(certification_type))

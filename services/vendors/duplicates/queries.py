@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, cast, func, literal_column, or_, select, union
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.vendors.contracts import VendorStatus
 from services.vendors.duplicates.scoring import house_number, normalize_phone
-from services.vendors.registry.repository import vendors
+from services.vendors.registry.repository import StoredAddress, StoredContact, vendors
 from services.vendors.tax.repository import tax_profiles
 
 # Per signal: enough for every real duplicate, few enough to score in milliseconds.
@@ -28,6 +29,20 @@ MAX_NAME_WORDS = 16
 # Words too common to suggest a duplicate on their own; the rank orders by the rarer ones anyway.
 _STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "the"})
 _SIMPLE: ColumnElement[str] = literal_column("'simple'")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A vendor a signal found, with what scoring compares and its TIN fingerprint (or None)."""
+
+    id: uuid.UUID
+    vendor_number: str
+    legal_name: str
+    status: str
+    dba_names: list[str]
+    addresses: list[StoredAddress]
+    contacts: list[StoredContact]
+    tin_fingerprint: str | None
 
 
 def _others(vendor_id: uuid.UUID) -> list[ColumnElement[bool]]:
@@ -60,7 +75,7 @@ def by_name_words(vendor_id: uuid.UUID, names: Iterable[str]) -> Select[Any] | N
     )
 
 
-def by_address(vendor_id: uuid.UUID, addresses: Iterable[dict[str, Any]]) -> Select[Any] | None:
+def by_address(vendor_id: uuid.UUID, addresses: Iterable[StoredAddress]) -> Select[Any] | None:
     """Vendors with an address in the same postal code (as written) and, when the line starts with a
     street number, the same number."""
     conditions = [_same_address(address) for address in addresses]
@@ -69,7 +84,7 @@ def by_address(vendor_id: uuid.UUID, addresses: Iterable[dict[str, Any]]) -> Sel
     return select(vendors.c.id).where(or_(*conditions), *_others(vendor_id)).limit(CANDIDATES_PER_SIGNAL)
 
 
-def _same_address(address: dict[str, Any]) -> ColumnElement[bool]:
+def _same_address(address: StoredAddress) -> ColumnElement[bool]:
     postal_code = address["postal_code"]
     in_postal_code = vendors.c.addresses.contains([{"postal_code": postal_code}])
     number = house_number(address["line1"])
@@ -83,7 +98,7 @@ def _same_address(address: dict[str, Any]) -> ColumnElement[bool]:
     return in_postal_code & matches
 
 
-def by_contact(vendor_id: uuid.UUID, contacts: Iterable[dict[str, Any]]) -> Select[Any] | None:
+def by_contact(vendor_id: uuid.UUID, contacts: Iterable[StoredContact]) -> Select[Any] | None:
     """Vendors with one of these emails, or one of these phone numbers in any usual way of writing it."""
     conditions: list[ColumnElement[bool]] = []
     for contact in contacts:
@@ -103,7 +118,7 @@ def phone_spellings(phone: str | None) -> set[str]:
         return set()
     spellings = {phone}
     digits = normalize_phone(phone)
-    if digits is None or not re.fullmatch(r"\d{10}", digits):
+    if digits is None or not re.fullmatch(r"[0-9]{10}", digits):
         return spellings
     area, exchange, line = digits[:3], digits[3:6], digits[6:]
     spaced, dashed, dotted = (
@@ -118,7 +133,7 @@ def phone_spellings(phone: str | None) -> set[str]:
     return spellings
 
 
-async def candidates(session: AsyncSession, branches: list[Select[Any] | None]) -> list[dict[str, Any]]:
+async def candidates(session: AsyncSession, branches: list[Select[Any] | None]) -> list[Candidate]:
     """The candidate vendors of all branches, each once, with their TIN fingerprint (or None)."""
     chosen = [branch for branch in branches if branch is not None]
     if not chosen:
@@ -138,4 +153,4 @@ async def candidates(session: AsyncSession, branches: list[Select[Any] | None]) 
         .outerjoin(tax_profiles, tax_profiles.c.vendor_id == vendors.c.id)
         .where(vendors.c.id.in_(select(ids.c.id)))
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [Candidate(**row) for row in (await session.execute(statement)).mappings().all()]

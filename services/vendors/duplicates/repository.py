@@ -1,18 +1,16 @@
-"""Writes of a merge that move records from the merged vendor to the survivor."""
+"""Reads and writes of a merge that carry records over from the merged vendor to the survivor."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import Table, and_, exists, func, literal, select, update
+from sqlalchemy import Table, and_, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.vendors.certifications.models import CertificationRow
 from services.vendors.registry.repository import commodities
-from services.vendors.tax.repository import tax_profiles
 
 certifications: Table = CertificationRow.__table__  # type: ignore[attr-defined]
 
@@ -29,11 +27,11 @@ async def copy_commodity_codes(session: AsyncSession, merged_id: uuid.UUID, surv
     )
 
 
-async def move_certifications(
-    session: AsyncSession, merged_id: uuid.UUID, survivor_id: uuid.UUID, now: datetime
-) -> tuple[int, int]:
-    """Moves the merged vendor's certifications to the survivor, except certificates the survivor
-    already holds (same type, agency and number), which stay behind. Returns (moved, kept)."""
+async def certifications_to_move(
+    session: AsyncSession, merged_id: uuid.UUID, survivor_id: uuid.UUID
+) -> list[tuple[uuid.UUID, int]]:
+    """The merged vendor's certifications (id, version), locked, except certificates the survivor already
+    holds (same type, agency and number), which stay behind."""
     held = aliased(certifications)
     already_held = exists().where(
         and_(
@@ -43,24 +41,17 @@ async def move_certifications(
             held.c.certificate_number == certifications.c.certificate_number,
         )
     )
-    moved = await session.execute(
-        update(certifications)
+    statement = (
+        select(certifications.c.id, certifications.c.version)
         .where(certifications.c.vendor_id == merged_id, ~already_held)
-        .values(vendor_id=survivor_id, version=certifications.c.version + 1, updated_at=now)
-        .returning(certifications.c.id)
+        .order_by(certifications.c.id)
+        .with_for_update(of=certifications)
     )
-    moved_count = len(moved.all())
-    kept = await session.scalar(
-        select(func.count()).select_from(certifications).where(certifications.c.vendor_id == merged_id)
-    )
-    return moved_count, int(kept or 0)
+    return [(row.id, row.version) for row in await session.execute(statement)]
 
 
-async def move_tax_profile(
-    session: AsyncSession, merged_id: uuid.UUID, survivor_id: uuid.UUID, now: datetime
-) -> None:
-    await session.execute(
-        update(tax_profiles)
-        .where(tax_profiles.c.vendor_id == merged_id)
-        .values(vendor_id=survivor_id, version=tax_profiles.c.version + 1, updated_at=now)
+async def certification_count(session: AsyncSession, vendor_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(certifications).where(certifications.c.vendor_id == vendor_id)
     )
+    return int(count or 0)

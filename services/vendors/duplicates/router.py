@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import Depends, Header, Query
 
 from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import expected_version
@@ -19,11 +19,12 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
 from services.vendors.contracts import DuplicateCandidateList, VendorMerge, VendorMergeResult
 from services.vendors.duplicates import service
 
-router = APIRouter(tags=["duplicates"])
+router = service_router(tags=["duplicates"])
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
 from services.vendors.contracts import DuplicateReason, DuplicateReasonCode
 from services.vendors.registry.names import normalize_name
+from services.vendors.registry.repository import StoredAddress, StoredContact
 
 # Below this, names differ by more than a typo or a word order (e.g. "acme construction" and
 # "acme consulting" are 0.81 alike, "acme construction" and "acme constructors" 0.88).
@@ -35,7 +36,20 @@ _STREET_WORDS = {
     "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
 }  # fmt: skip
 _NON_WORD = re.compile(r"[^\w\s]+")
-_HOUSE_NUMBER = re.compile(r"^(\d+[a-z]?)\s")
+_HOUSE_NUMBER = re.compile(r"^([0-9]+[a-z]?)\s")
+
+
+class Party(Protocol):
+    """What a vendor record says about the firm (names, addresses and contacts as stored)."""
+
+    @property
+    def legal_name(self) -> str: ...
+    @property
+    def dba_names(self) -> list[str]: ...
+    @property
+    def addresses(self) -> list[StoredAddress]: ...
+    @property
+    def contacts(self) -> list[StoredContact]: ...
 
 
 @dataclass(frozen=True)
@@ -49,14 +63,19 @@ class Traits:
     tin_fingerprint: str | None = None
 
 
-def traits_of(row: dict[str, Any], tin_fingerprint: str | None) -> Traits:
-    """From a vendor row (legal_name, dba_names, addresses, contacts as stored)."""
-    names = {normalize_name(name) for name in [row["legal_name"], *row["dba_names"]]}
+def traits_of(party: Party | Mapping[str, Any], tin_fingerprint: str | None) -> Traits:
+    """From a vendor record, or a mapping of the same fields as stored."""
+    if isinstance(party, Mapping):
+        legal_name, dba_names = party["legal_name"], party["dba_names"]
+        stored_addresses, contacts = party["addresses"], party["contacts"]
+    else:
+        legal_name, dba_names = party.legal_name, party.dba_names
+        stored_addresses, contacts = party.addresses, party.contacts
+    names = {normalize_name(name) for name in [legal_name, *dba_names]}
     addresses = {
         (normalize_street(address["line1"]), normalize_postal_code(address["postal_code"]))
-        for address in row["addresses"]
+        for address in stored_addresses
     }
-    contacts = row["contacts"]
     phones = {normalize_phone(c["phone"]) for c in contacts if c.get("phone")}
     emails = {c["email"].strip().lower() for c in contacts if c.get("email")}
     return Traits(
@@ -83,7 +102,7 @@ def house_number(line1: str) -> str | None:
 def normalize_postal_code(postal_code: str) -> str:
     """US ZIP+4 compares as its ZIP (`90012-3456` → `90012`); other codes upper case, no spaces."""
     compact = postal_code.replace(" ", "").upper()
-    if re.fullmatch(r"\d{5}(-?\d{4})?", compact):
+    if re.fullmatch(r"[0-9]{5}(-?[0-9]{4})?", compact):
         return compact[:5]
     return compact
 
@@ -91,7 +110,7 @@ def normalize_postal_code(postal_code: str) -> str:
 def normalize_phone(phone: str) -> str | None:
     """The digits; a North American number without its country code 1. None when too short to mean
     anything (fewer than 7 digits)."""
-    digits = re.sub(r"\D", "", phone)
+    digits = re.sub(r"[^0-9]", "", phone)
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits if len(digits) >= 7 else None

@@ -18,8 +18,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from services.common.clock import city_today
 from services.common.money import Money
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     CertificationType,
     CriterionKind,
@@ -33,6 +33,12 @@ from services.vendors.contracts import (
     Solicitation,
 )
 from services.vendors.evaluation.preferences import PricePreference, price_preference
+from services.vendors.evaluation.repository import (
+    DeterminationRecord,
+    HeldCertification,
+    OpenedBidRecord,
+    ScoreRecord,
+)
 from services.vendors.settings import VendorsSettings
 
 POINTS = Decimal("0.01")
@@ -43,10 +49,10 @@ ACTIVE = "active"
 class EvaluationRecord:
     """Everything the ranking reads, fetched by the service in one query per kind."""
 
-    bids: list[dict[str, Any]]
-    determinations: list[dict[str, Any]]
-    scores: list[dict[str, Any]]
-    certifications: list[dict[str, Any]]
+    bids: list[OpenedBidRecord]
+    determinations: list[DeterminationRecord]
+    scores: list[ScoreRecord]
+    certifications: list[HeldCertification]
     rejected_bid_ids: set[uuid.UUID]
 
 
@@ -55,16 +61,16 @@ def due_date(solicitation: Solicitation) -> date:
     return city_today(solicitation.tender_period.end)
 
 
-def to_determination(row: dict[str, Any]) -> Determination:
-    return Determination.model_validate(row)
+def to_determination(row: DeterminationRecord) -> Determination:
+    return Determination.model_validate(row, from_attributes=True)
 
 
 def rank(solicitation: Solicitation, record: EvaluationRecord, settings: VendorsSettings) -> Ranking:
-    determinations = {(row["bid_id"], row["kind"]): to_determination(row) for row in record.determinations}
-    scores = {(row["bid_id"], row["criterion"]): row["points"] for row in record.scores}
+    determinations = {(row.bid_id, row.kind): to_determination(row) for row in record.determinations}
+    scores = {(row.bid_id, row.criterion): row.points for row in record.scores}
     held = _held_certifications(record.certifications)
     entries = [
-        _Entry.of(solicitation, bid, determinations, held.get(bid["vendor_id"], {}), settings)
+        _Entry.of(solicitation, bid, determinations, held.get(bid.vendor_id, {}), settings)
         for bid in record.bids
     ]
     if solicitation.evaluation_method is EvaluationMethod.best_value:
@@ -84,17 +90,17 @@ def rank(solicitation: Solicitation, record: EvaluationRecord, settings: Vendors
 
 
 def _held_certifications(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[HeldCertification],
 ) -> dict[uuid.UUID, dict[CertificationType, uuid.UUID]]:
     held: dict[uuid.UUID, dict[CertificationType, uuid.UUID]] = {}
     for row in rows:
-        held.setdefault(row["vendor_id"], {}).setdefault(CertificationType(row["type"]), row["id"])
+        held.setdefault(row.vendor_id, {}).setdefault(CertificationType(row.type), row.id)
     return held
 
 
 @dataclass
 class _Entry:
-    bid: dict[str, Any]
+    bid: OpenedBidRecord
     preference: PricePreference
     responsiveness: Determination | None
     responsibility: Determination | None
@@ -108,20 +114,20 @@ class _Entry:
     def of(
         cls,
         solicitation: Solicitation,
-        bid: dict[str, Any],
+        bid: OpenedBidRecord,
         determinations: dict[tuple[uuid.UUID, str], Determination],
         held: dict[CertificationType, uuid.UUID],
         settings: VendorsSettings,
     ) -> _Entry:
-        responsiveness = determinations.get((bid["id"], DeterminationKind.responsiveness.value))
-        responsibility = determinations.get((bid["id"], DeterminationKind.responsibility.value))
+        responsiveness = determinations.get((bid.id, DeterminationKind.responsiveness.value))
+        responsibility = determinations.get((bid.id, DeterminationKind.responsibility.value))
         issues, determined = _determination_issues(bid, responsiveness, responsibility)
-        if bid["vendor_status"] != ACTIVE:
+        if bid.vendor_status != ACTIVE:
             issues.append(
-                f"The vendor is `{bid['vendor_status']}` in the registry: only active vendors are awarded."
+                f"The vendor is `{bid.vendor_status}` in the registry: only active vendors are awarded."
             )
         preference = price_preference(
-            bid["opened_total_amount"],
+            bid.opened_total_amount,
             held,
             funding_source=solicitation.funding_source,
             dbe_goal_percent=solicitation.dbe_goal_percent,
@@ -131,13 +137,11 @@ class _Entry:
 
     @property
     def bid_id(self) -> uuid.UUID:
-        bid_id: uuid.UUID = self.bid["id"]
-        return bid_id
+        return self.bid.id
 
     @property
     def price(self) -> Decimal:
-        price: Decimal = self.bid["opened_total_amount"]
-        return price
+        return self.bid.opened_total_amount
 
     @property
     def evaluated_price(self) -> Decimal:
@@ -154,7 +158,7 @@ class _Entry:
 
     @property
     def price_key(self) -> tuple[Decimal, datetime, uuid.UUID]:
-        return (self.evaluated_price, self.bid["submitted_at"], self.bid_id)
+        return (self.evaluated_price, self.bid.submitted_at, self.bid_id)
 
     def sort_key(self, solicitation: Solicitation) -> tuple[Any, ...]:
         if solicitation.evaluation_method is EvaluationMethod.best_value:
@@ -162,15 +166,15 @@ class _Entry:
         return self.price_key
 
     def contract(self, place: int | None, rejected: set[uuid.UUID]) -> RankedBid:
-        currency = self.bid["opened_total_currency"]
+        currency = self.bid.opened_total_currency
         award_rejected = self.bid_id in rejected
         return RankedBid(
             bid_id=self.bid_id,
-            vendor_id=self.bid["vendor_id"],
-            vendor_name=self.bid["vendor_name"],
-            vendor_number=self.bid["vendor_number"],
-            vendor_status=self.bid["vendor_status"],
-            submitted_at=self.bid["submitted_at"],
+            vendor_id=self.bid.vendor_id,
+            vendor_name=self.bid.vendor_name,
+            vendor_number=self.bid.vendor_number,
+            vendor_status=self.bid.vendor_status,
+            submitted_at=self.bid.submitted_at,
             price=Money(amount=self.price, currency=currency),
             preferences=self.preference.applied,
             preference_amount=Money(amount=self.preference.amount, currency=currency),
@@ -188,11 +192,11 @@ class _Entry:
 
 
 def _determination_issues(
-    bid: dict[str, Any], responsiveness: Determination | None, responsibility: Determination | None
+    bid: OpenedBidRecord, responsiveness: Determination | None, responsibility: Determination | None
 ) -> tuple[list[str], bool]:
     """What keeps the bid out of the ranking, and whether its determinations are all made."""
-    if bid["status"] == "nonresponsive":
-        missing = ", ".join(str(addendum) for addendum in bid["missing_addenda"])
+    if bid.status == "nonresponsive":
+        missing = ", ".join(str(addendum) for addendum in bid.missing_addenda)
         return [
             f"Nonresponsive at the opening: it does not acknowledge addenda issued before it ({missing})."
         ], True

@@ -1,12 +1,14 @@
 """Queries of the evaluation: the opened bids with their vendors, the latest determinations and
 scores, and the certifications that may earn preferences. One query each per solicitation: the
-ranking of a hundred bids costs what the ranking of two does."""
+ranking of a hundred bids costs what the ranking of two does. Rows come back typed."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.pagination import Pager
 from services.vendors.bids.models import BidRow
+from services.vendors.bids.repository import BidRecord
 from services.vendors.certifications.validity import certifications, valid_on
 from services.vendors.contracts import CertificationType
 from services.vendors.evaluation.models import DeterminationRow, ScoreRow
@@ -28,7 +31,55 @@ scores: Table = ScoreRow.__table__  # type: ignore[attr-defined]
 OPENED = ("opened", "nonresponsive")
 
 
-async def opened_bids(session: AsyncSession, solicitation_id: uuid.UUID) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class OpenedBidRecord:
+    """An opened bid with its vendor's name, number and registry status now: what the ranking reads."""
+
+    id: uuid.UUID
+    vendor_id: uuid.UUID
+    status: str
+    submitted_at: datetime
+    opened_total_amount: Decimal
+    opened_total_currency: str
+    missing_addenda: list[str]
+    vendor_name: str
+    vendor_number: str
+    vendor_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeterminationRecord:
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    bid_id: uuid.UUID
+    kind: str
+    outcome: str
+    reason: str
+    vendor_status: str | None
+    determined_by: str
+    determined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRecord:
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    bid_id: uuid.UUID
+    criterion: str
+    points: Decimal
+    comment: str | None
+    scored_by: str
+    scored_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCertification:
+    vendor_id: uuid.UUID
+    type: str
+    id: uuid.UUID
+
+
+async def opened_bids(session: AsyncSession, solicitation_id: uuid.UUID) -> list[OpenedBidRecord]:
     """The solicitation's opened bids with their vendors' names and registry status now."""
     statement = (
         select(
@@ -47,16 +98,18 @@ async def opened_bids(session: AsyncSession, solicitation_id: uuid.UUID) -> list
         .where(bids.c.solicitation_id == solicitation_id, bids.c.status.in_(OPENED))
         .order_by(bids.c.id)
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [OpenedBidRecord(**row) for row in (await session.execute(statement)).mappings().all()]
 
 
-async def bid(session: AsyncSession, solicitation_id: uuid.UUID, bid_id: uuid.UUID) -> dict[str, Any] | None:
+async def bid(session: AsyncSession, solicitation_id: uuid.UUID, bid_id: uuid.UUID) -> BidRecord | None:
     statement = select(bids).where(bids.c.id == bid_id, bids.c.solicitation_id == solicitation_id)
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return BidRecord(**row) if row is not None else None
 
 
-async def latest_determinations(session: AsyncSession, solicitation_id: uuid.UUID) -> list[dict[str, Any]]:
+async def latest_determinations(
+    session: AsyncSession, solicitation_id: uuid.UUID
+) -> list[DeterminationRecord]:
     """The latest determination of each kind for each bid (ids are time-ordered)."""
     statement = (
         select(determinations)
@@ -64,10 +117,12 @@ async def latest_determinations(session: AsyncSession, solicitation_id: uuid.UUI
         .ext(distinct_on(determinations.c.bid_id, determinations.c.kind))
         .order_by(determinations.c.bid_id, determinations.c.kind, determinations.c.id.desc())
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [DeterminationRecord(**row) for row in (await session.execute(statement)).mappings().all()]
 
 
-async def latest_determination(session: AsyncSession, bid_id: uuid.UUID, kind: str) -> dict[str, Any] | None:
+async def latest_determination(
+    session: AsyncSession, bid_id: uuid.UUID, kind: str
+) -> DeterminationRecord | None:
     statement = (
         select(determinations)
         .where(determinations.c.bid_id == bid_id, determinations.c.kind == kind)
@@ -75,10 +130,10 @@ async def latest_determination(session: AsyncSession, bid_id: uuid.UUID, kind: s
         .limit(1)
     )
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return DeterminationRecord(**row) if row is not None else None
 
 
-async def latest_scores(session: AsyncSession, solicitation_id: uuid.UUID) -> list[dict[str, Any]]:
+async def latest_scores(session: AsyncSession, solicitation_id: uuid.UUID) -> list[ScoreRecord]:
     """The latest score of each criterion for each bid."""
     statement = (
         select(scores)
@@ -86,7 +141,7 @@ async def latest_scores(session: AsyncSession, solicitation_id: uuid.UUID) -> li
         .ext(distinct_on(scores.c.bid_id, scores.c.criterion))
         .order_by(scores.c.bid_id, scores.c.criterion, scores.c.id.desc())
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [ScoreRecord(**row) for row in (await session.execute(statement)).mappings().all()]
 
 
 async def certifications_held(
@@ -94,7 +149,7 @@ async def certifications_held(
     vendor_ids: Collection[uuid.UUID],
     day: date,
     types: Collection[CertificationType],
-) -> list[dict[str, Any]]:
+) -> list[HeldCertification]:
     """Certifications of the given types valid on `day`; only the types that can count are read."""
     if not vendor_ids or not types:
         return []
@@ -104,7 +159,7 @@ async def certifications_held(
         .where(c.vendor_id.in_(list(vendor_ids)), c.type.in_([t.value for t in types]), valid_on(day))
         .order_by(c.vendor_id, c.type, c.id)
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return [HeldCertification(**row) for row in (await session.execute(statement)).mappings().all()]
 
 
 async def insert_determination(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -117,29 +172,31 @@ async def insert_score(session: AsyncSession, values: dict[str, Any]) -> None:
 
 async def get_determination(
     session: AsyncSession, bid_id: uuid.UUID, determination_id: uuid.UUID
-) -> dict[str, Any] | None:
+) -> DeterminationRecord | None:
     statement = select(determinations).where(
         determinations.c.id == determination_id, determinations.c.bid_id == bid_id
     )
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return DeterminationRecord(**row) if row is not None else None
 
 
-async def get_score(session: AsyncSession, bid_id: uuid.UUID, score_id: uuid.UUID) -> dict[str, Any] | None:
+async def get_score(session: AsyncSession, bid_id: uuid.UUID, score_id: uuid.UUID) -> ScoreRecord | None:
     statement = select(scores).where(scores.c.id == score_id, scores.c.bid_id == bid_id)
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return ScoreRecord(**row) if row is not None else None
 
 
 async def determinations_page(
     session: AsyncSession, bid_id: uuid.UUID, pager: Pager
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[DeterminationRecord], str | None]:
     statement = select(determinations).where(determinations.c.bid_id == bid_id)
-    return await pager.fetch(session, statement, [determinations.c.id], {"bid_id": bid_id})
+    rows, token = await pager.fetch(session, statement, [determinations.c.id], {"bid_id": bid_id})
+    return [DeterminationRecord(**row) for row in rows], token
 
 
 async def scores_page(
     session: AsyncSession, bid_id: uuid.UUID, pager: Pager
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[ScoreRecord], str | None]:
     statement = select(scores).where(scores.c.bid_id == bid_id)
-    return await pager.fetch(session, statement, [scores.c.id], {"bid_id": bid_id})
+    rows, token = await pager.fetch(session, statement, [scores.c.id], {"bid_id": bid_id})
+    return [ScoreRecord(**row) for row in rows], token

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, Principal, requires
+from services.common.auth import AUTH_PROBLEMS
+from services.common.clock import Now
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
@@ -19,7 +19,8 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
-from services.vendors.access import Evaluator, Settings
+from services.common.unit_of_work import service_router
+from services.vendors.access import EvaluationReader, Evaluator, Settings
 from services.vendors.contracts import (
     Determination,
     DeterminationCreate,
@@ -30,12 +31,11 @@ from services.vendors.contracts import (
     ScorePage,
 )
 from services.vendors.evaluation import service
-from services.vendors.evaluation.service import NotUnderEvaluation, VendorNotEligible
-from services.vendors.solicitations.clock import Now
+from services.vendors.evaluation.service import NotUnderEvaluation
+from services.vendors.solicitations.bidders import VendorNotEligible
 
-router = APIRouter(tags=["evaluation"])
+router = service_router(tags=["evaluation"])
 
-AnyToken = Annotated[Principal, requires()]
 BID = "/solicitations/{solicitation_id}/bids/{bid_id}"
 STAFF = " Read with `procurement:read` or `procurement:evaluate`."
 
@@ -85,7 +85,7 @@ async def evaluation_determinations_list(
     bid_id: uuid.UUID,
     session: Session,
     pager: PageParams,
-    viewer: AnyToken,
+    viewer: EvaluationReader,
     now: Now,
 ) -> DeterminationPage:
     items, token = await service.determinations_page(session, solicitation_id, bid_id, viewer, now, pager)
@@ -104,7 +104,7 @@ async def evaluation_determinations_get(
     bid_id: uuid.UUID,
     determination_id: uuid.UUID,
     session: Session,
-    viewer: AnyToken,
+    viewer: EvaluationReader,
     now: Now,
 ) -> Determination:
     return await service.get_determination(session, solicitation_id, bid_id, determination_id, viewer, now)
@@ -149,7 +149,7 @@ async def evaluation_scores_list(
     bid_id: uuid.UUID,
     session: Session,
     pager: PageParams,
-    viewer: AnyToken,
+    viewer: EvaluationReader,
     now: Now,
 ) -> ScorePage:
     items, token = await service.scores_page(session, solicitation_id, bid_id, viewer, now, pager)
@@ -168,7 +168,7 @@ async def evaluation_scores_get(
     bid_id: uuid.UUID,
     score_id: uuid.UUID,
     session: Session,
-    viewer: AnyToken,
+    viewer: EvaluationReader,
     now: Now,
 ) -> Score:
     return await service.get_score(session, solicitation_id, bid_id, score_id, viewer, now)
@@ -186,6 +186,6 @@ async def evaluation_scores_get(
     responses=problem_responses(*AUTH_PROBLEMS, NotFound, Conflict, ValidationFailed),
 )
 async def evaluation_ranking_get(
-    solicitation_id: uuid.UUID, session: Session, viewer: AnyToken, now: Now, settings: Settings
+    solicitation_id: uuid.UUID, session: Session, viewer: EvaluationReader, now: Now, settings: Settings
 ) -> Ranking:
     return await service.get_ranking(session, solicitation_id, viewer, now, settings)

@@ -1,4 +1,4 @@
-"""Rules of the evaluation. Each public function is one transaction, committed and audited here.
+"""Rules of the evaluation, audited here; the unit of work commits them.
 
 Evaluators (`procurement:evaluate`) record determinations and scores while the solicitation is in
 `evaluation`; the ranking is computed from them on every read, never stored, so it cannot go stale.
@@ -7,8 +7,9 @@ Evaluators (`procurement:evaluate`) record determinations and scores while the s
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from services.common.pagination import Pager
 from services.common.problems import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.vendors.access import EVALUATE, READ, can
 from services.vendors.awards import repository as award_repository
+from services.vendors.bids.repository import BidRecord
 from services.vendors.contracts import (
     CriterionKind,
     Determination,
@@ -34,9 +36,11 @@ from services.vendors.contracts import (
 from services.vendors.db import audit
 from services.vendors.evaluation import ranking, repository
 from services.vendors.evaluation.preferences import credited_types
+from services.vendors.evaluation.repository import DeterminationRecord, ScoreRecord
 from services.vendors.registry import repository as registry
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import service as solicitations
+from services.vendors.solicitations.bidders import VendorNotEligible
 
 S = SolicitationStatus
 
@@ -46,13 +50,8 @@ class NotUnderEvaluation(Conflict):
     title: ClassVar[str] = "The solicitation is not under evaluation"
 
 
-class VendorNotEligible(Conflict):
-    slug: ClassVar[str] = "vendor-not-eligible"
-    title: ClassVar[str] = "The vendor is not active in the registry"
-
-
-def to_score(row: dict[str, Any]) -> Score:
-    return Score.model_validate(row)
+def to_score(row: ScoreRecord) -> Score:
+    return Score.model_validate(row, from_attributes=True)
 
 
 async def determine(
@@ -66,35 +65,36 @@ async def determine(
     solicitation = await _under_evaluation(session, solicitation_id, actor, now)
     bid = await _evaluable_bid(session, solicitation, bid_id)
     vendor_status = None
-    if data.outcome.kind is DeterminationKind.responsiveness and bid["status"] == "nonresponsive":
+    if data.outcome.kind is DeterminationKind.responsiveness and bid.status == "nonresponsive":
         raise Conflict(
             f"Bid {bid_id} was found nonresponsive at the opening: it does not acknowledge addenda issued "
             "before it was submitted, which no determination can cure.",
-            missing_addenda=[str(addendum) for addendum in bid["missing_addenda"]],
+            missing_addenda=[str(addendum) for addendum in bid.missing_addenda],
         )
     if data.outcome.kind is DeterminationKind.responsibility:
         await _check_responsive(session, bid)
         # Read by the server under a share lock: the vendor cannot be suspended while this commits.
-        vendor_status = await registry.vendor_status(session, bid["vendor_id"], share_lock=True)
+        vendor_status = await registry.vendor_status(session, bid.vendor_id, share_lock=True)
         if data.outcome is DeterminationOutcome.responsible and vendor_status != "active":
             raise VendorNotEligible(
-                f"Vendor {bid['vendor_id']} is `{vendor_status}` in the registry: a suspended, debarred "
+                f"Vendor {bid.vendor_id} is `{vendor_status}` in the registry: a suspended, debarred "
                 "or inactive vendor cannot be determined responsible.",
-                vendor_id=str(bid["vendor_id"]),
+                vendor_id=str(bid.vendor_id),
                 vendor_status=vendor_status,
             )
-    row = {
-        "id": new_id(),
-        "solicitation_id": solicitation.id,
-        "bid_id": bid_id,
-        "kind": data.outcome.kind.value,
-        "outcome": data.outcome.value,
-        "reason": data.reason,
-        "vendor_status": vendor_status,
-        "determined_by": actor.sub,
-        "determined_at": now,
-    }
-    await repository.insert_determination(session, row)
+    row = DeterminationRecord(
+        id=new_id(),
+        solicitation_id=solicitation.id,
+        bid_id=bid_id,
+        kind=data.outcome.kind.value,
+        outcome=data.outcome.value,
+        reason=data.reason,
+        vendor_status=vendor_status,
+        determined_by=actor.sub,
+        determined_at=now,
+    )
+    # Determinations are append-only rows without versions: a plain insert, audited on the bid.
+    await repository.insert_determination(session, asdict(row))
     await audit.record(
         session,
         actor=actor,
@@ -104,11 +104,10 @@ async def determine(
         changes={
             "outcome": data.outcome.value,
             "vendor_status": vendor_status,
-            "determination_id": str(row["id"]),
+            "determination_id": str(row.id),
         },
         reason=data.reason,
     )
-    await session.commit()
     return ranking.to_determination(row)
 
 
@@ -140,28 +139,28 @@ async def score(
             errors=[_field_error("points", f"at most {criterion.weight}", "too_many_points")],
         )
     bid = await _evaluable_bid(session, solicitation, bid_id)
-    if bid["status"] == "nonresponsive":
+    if bid.status == "nonresponsive":
         raise Conflict(f"Bid {bid_id} is nonresponsive (it misses addenda): it is not scored.")
-    row = {
-        "id": new_id(),
-        "solicitation_id": solicitation.id,
-        "bid_id": bid_id,
-        "criterion": criterion.key,
-        "points": data.points,
-        "comment": data.comment,
-        "scored_by": actor.sub,
-        "scored_at": now,
-    }
-    await repository.insert_score(session, row)
+    row = ScoreRecord(
+        id=new_id(),
+        solicitation_id=solicitation.id,
+        bid_id=bid_id,
+        criterion=criterion.key,
+        points=data.points,
+        comment=data.comment,
+        scored_by=actor.sub,
+        scored_at=now,
+    )
+    # Scores are append-only rows without versions, like determinations.
+    await repository.insert_score(session, asdict(row))
     await audit.record(
         session,
         actor=actor,
         action="score",
         entity="bid",
         entity_id=bid_id,
-        changes={"criterion": criterion.key, "points": str(data.points), "score_id": str(row["id"])},
+        changes={"criterion": criterion.key, "points": str(data.points), "score_id": str(row.id)},
     )
-    await session.commit()
     return to_score(row)
 
 
@@ -237,9 +236,9 @@ async def get_ranking(
 async def compute_ranking(
     session: AsyncSession, solicitation: Solicitation, settings: VendorsSettings
 ) -> Ranking:
-    """The ranking as of the caller's transaction (the awards process ranks inside its own)."""
+    """The ranking as of the caller's transaction (the award flows rank inside their own)."""
     bids = await repository.opened_bids(session, solicitation.id)
-    vendor_ids = {bid["vendor_id"] for bid in bids}
+    vendor_ids = {bid.vendor_id for bid in bids}
     types = credited_types(solicitation.funding_source, solicitation.dbe_goal_percent)
     record = ranking.EvaluationRecord(
         bids=bids,
@@ -267,39 +266,37 @@ async def _under_evaluation(
     return solicitation
 
 
-async def _evaluable_bid(
-    session: AsyncSession, solicitation: Solicitation, bid_id: uuid.UUID
-) -> dict[str, Any]:
+async def _evaluable_bid(session: AsyncSession, solicitation: Solicitation, bid_id: uuid.UUID) -> BidRecord:
     bid = await repository.bid(session, solicitation.id, bid_id)
     if bid is None:
         raise NotFound(f"Solicitation {solicitation.reference} has no bid {bid_id}.")
-    if bid["status"] not in repository.OPENED:
+    if bid.status not in repository.OPENED:
         raise Conflict(
-            f"Bid {bid_id} is `{bid['status']}`: only opened bids are evaluated.",
-            current_status=bid["status"],
+            f"Bid {bid_id} is `{bid.status}`: only opened bids are evaluated.",
+            current_status=bid.status,
         )
     return bid
 
 
-async def _check_responsive(session: AsyncSession, bid: dict[str, Any]) -> None:
+async def _check_responsive(session: AsyncSession, bid: BidRecord) -> None:
     """Responsibility is judged for responsive bids only, so responsiveness comes first."""
-    if bid["status"] == "nonresponsive":
+    if bid.status == "nonresponsive":
         raise Conflict(
-            f"Bid {bid['id']} was found nonresponsive at the opening (it misses addenda): a nonresponsive "
+            f"Bid {bid.id} was found nonresponsive at the opening (it misses addenda): a nonresponsive "
             "bid is not judged on responsibility."
         )
-    latest = await repository.latest_determination(session, bid["id"], DeterminationKind.responsiveness.value)
-    if latest is None or latest["outcome"] != DeterminationOutcome.responsive.value:
+    latest = await repository.latest_determination(session, bid.id, DeterminationKind.responsiveness.value)
+    if latest is None or latest.outcome != DeterminationOutcome.responsive.value:
         raise Conflict(
-            f"Bid {bid['id']} is not determined responsive: determine its responsiveness first; "
+            f"Bid {bid.id} is not determined responsive: determine its responsiveness first; "
             "responsibility is judged for responsive bids only.",
-            responsiveness=None if latest is None else latest["outcome"],
+            responsiveness=None if latest is None else latest.outcome,
         )
 
 
 async def _readable_bid(
     session: AsyncSession, solicitation_id: uuid.UUID, bid_id: uuid.UUID, viewer: Principal, now: datetime
-) -> dict[str, Any]:
+) -> BidRecord:
     _check_staff(viewer)
     solicitation = await solicitations.load_visible(session, solicitation_id, viewer, now)
     bid = await repository.bid(session, solicitation.id, bid_id)

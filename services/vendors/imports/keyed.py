@@ -10,9 +10,10 @@ declared, and hands it on.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.problems import PayloadTooLarge, problem_response
+from services.common.route_guard import replay_body
 
 
 class KeyedImportLimit:
@@ -26,7 +27,12 @@ class KeyedImportLimit:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > self.max_bytes
+        ):
             await self._refuse(scope, receive, send)
             return
         # Read here, up to the bound, what the idempotency store would read whole anyway.
@@ -43,7 +49,7 @@ class KeyedImportLimit:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replaying(b"".join(chunks), receive), send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
     def _applies(self, scope: Scope) -> bool:
         return (
@@ -61,20 +67,6 @@ class KeyedImportLimit:
             max_bytes=self.max_bytes,
         )
         await problem_response(error.to_problem(), error.headers)(scope, receive, send)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """The body read above, once, then the client's own messages (its disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -31,7 +31,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.reference import DEPARTMENTS, FISCAL_YEAR_END_MONTH
+from services.common.clock import FISCAL_YEAR_END_MONTH
+from services.common.reference import DEPARTMENTS
 from services.vendors.contracts import (
     COMMODITY_FORMATS,
     EXTERNAL_REF_MAX_LENGTH,
@@ -69,7 +70,7 @@ _CODE_VALID = (
     + " END"
 )
 # An amount's shape is its text with every digit a 0: `-1250.5` is `-0000.0`. A file has few shapes.
-_SHAPE_PATTERN = SIGNED_AMOUNT_PATTERN.replace(r"\d", "0")
+_SHAPE_PATTERN = SIGNED_AMOUNT_PATTERN.replace("[0-9]", "0")
 
 # Each row's values, trimmed once, in a table of their own: the joins below then run on plain columns
 # the planner has statistics for, and hash the small lookup tables rather than the rows.

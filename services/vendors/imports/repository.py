@@ -8,6 +8,8 @@ stopped): its transaction rolled back, so nothing of it was loaded, and it reads
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,10 +39,46 @@ WORKER_LOCK = 28_003
 # Held from checking a payment file's lines against `payments` until its transaction ends: payment merges
 # run one at a time, so each sees every line the one before it loaded (see payment_rows.merge).
 PAYMENT_MERGE_LOCK = (28_004, 0)
+# Held by the request that records an asynchronous import until it commits: the worker waits on it, so it
+# merges only once the import's row is there to report on.
+RECORDING_LOCK = 28_005
 INTERRUPTED = (
     "The import was interrupted before it finished (the service stopped); nothing of it was loaded. "
     "Import the file again: rows already loaded are recognised, so repeating an import is safe."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """An import as clients see it (`select_imports`)."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    file_name: str | None
+    file_bytes: int
+    file_sha256: str
+    rows_total: int | None
+    rows_loaded: int
+    rows_already_present: int
+    rows_failed: int
+    error_count: int
+    matched_by_identifier: int | None
+    matched_by_name: int | None
+    failure: str | None
+    submitted_by: str
+    submitted_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportErrorRecord:
+    import_id: uuid.UUID
+    line: int
+    position: int
+    column_name: str | None
+    code: str
+    message: str
 
 
 def worker_alive() -> ColumnElement[bool]:
@@ -67,9 +105,24 @@ def select_imports() -> Select[Any]:
 
 
 async def hold_worker_lock(session: AsyncSession, import_id: uuid.UUID) -> None:
+    await _hold(session, WORKER_LOCK, import_id)
+
+
+async def hold_recording_lock(session: AsyncSession, import_id: uuid.UUID) -> None:
+    await _hold(session, RECORDING_LOCK, import_id)
+
+
+async def wait_until_recorded(session: AsyncSession, import_id: uuid.UUID) -> bool:
+    """Waits for the request recording the import to end; whether it committed the import's row."""
+    await _hold(session, RECORDING_LOCK, import_id)
+    found = await session.scalar(select(imports.c.id).where(imports.c.id == import_id))
+    return found is not None
+
+
+async def _hold(session: AsyncSession, namespace: int, import_id: uuid.UUID) -> None:
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:namespace, hashtext(CAST(:import_id AS text)) & 2147483647)"),
-        {"namespace": WORKER_LOCK, "import_id": str(import_id)},
+        {"namespace": namespace, "import_id": str(import_id)},
     )
 
 
@@ -88,30 +141,32 @@ async def update_import(session: AsyncSession, import_id: uuid.UUID, values: dic
     await session.execute(update(imports).where(imports.c.id == import_id).values(**values))
 
 
-async def get(session: AsyncSession, import_id: uuid.UUID) -> dict[str, Any] | None:
+async def get(session: AsyncSession, import_id: uuid.UUID) -> ImportRecord | None:
     row = (await session.execute(select_imports().where(imports.c.id == import_id))).mappings().first()
-    return dict(row) if row is not None else None
+    return ImportRecord(**row) if row is not None else None
 
 
-async def first_errors(session: AsyncSession, import_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+async def first_errors(session: AsyncSession, import_id: uuid.UUID, limit: int) -> list[ImportErrorRecord]:
     statement = (
         select(import_errors)
         .where(import_errors.c.import_id == import_id)
         .order_by(import_errors.c.line, import_errors.c.position)
         .limit(limit)
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings()]
+    return [ImportErrorRecord(**row) for row in (await session.execute(statement)).mappings()]
 
 
 async def errors_page(
     session: AsyncSession, import_id: uuid.UUID, pager: Pager
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[ImportErrorRecord], str | None]:
     statement = select(import_errors).where(import_errors.c.import_id == import_id)
     order = [import_errors.c.line, import_errors.c.position]
-    return await pager.fetch(session, statement, order, {"import_id": import_id})
+    rows, token = await pager.fetch(session, statement, order, {"import_id": import_id})
+    return [ImportErrorRecord(**row) for row in rows], token
 
 
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [imports.c.id], filters)
+) -> tuple[list[ImportRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [imports.c.id], filters)
+    return [ImportRecord(**row) for row in rows], token

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Header, Query, Request, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, Principal
+from services.common.auth import AUTH_PROBLEMS
+from services.common.clock import Now, city_today
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
@@ -21,8 +19,8 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     CSV_COLUMNS,
     ERRORS_SHOWN,
@@ -32,11 +30,11 @@ from services.vendors.contracts import (
     ImportRowErrorPage,
 )
 from services.vendors.imports import service
+from services.vendors.imports.multipart import FilePart, form_boundary
 from services.vendors.imports.problems import InvalidCsv, LoadedMeanwhile, UnsupportedMediaType
 from services.vendors.imports.upload import CsvUpload
-from services.vendors.solicitations.clock import Now
 
-router = APIRouter(tags=["imports"])
+router = service_router(tags=["imports"])
 
 BASE = "/imports"
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
@@ -54,15 +52,17 @@ def _columns_table(kind: ImportKind) -> str:
 
 
 UPLOAD_DESCRIPTION = f"""
-Loads a CSV file of payments or vendors. The body is the file itself (`Content-Type: text/csv`, UTF-8,
-comma-separated, a header line naming the columns in any order; a byte-order mark is allowed), streamed
-straight into the database: files of millions of lines take constant memory.
+Loads a CSV file of payments or vendors, sent as a `multipart/form-data` form whose one part, `file`,
+is the file (UTF-8, comma-separated, a header line naming the columns in any order; a byte-order mark is
+allowed). The form is read as it arrives and the file streamed straight into the database: files of
+millions of lines take constant memory. The file's name is the `filename` parameter, else the part's.
 
 Every valid row is loaded; every invalid row is reported with its line and a precise message, and not
 loaded. Rows already loaded by an earlier import are counted as `already_present` and left alone, so
 importing the same file again changes nothing. A file that cannot be read as CSV of the documented
 columns (an unknown or missing column, a broken quote, a row with too many fields, text that is not UTF-8)
-is refused as a whole: 422 `invalid-csv` with the `line` where it broke.
+is refused as a whole: 422 `invalid-csv` with the `line` where it broke. A form that cannot be read (no
+`file` part, another part, a broken body) is 422 `validation-error`.
 
 By default the answer is 201 with the complete report once the file is loaded. With
 `Prefer: respond-async` the answer is 202 as soon as the file is received and staged, with the import
@@ -70,28 +70,59 @@ By default the answer is 201 with the complete report once the file is loaded. W
 loaded). Use this for large files and through the gateway, whose per-request deadline a long load would
 exceed.
 
-Needs `procurement:write`. `Idempotency-Key` is accepted for files up to a configured size (16 MiB by
-default; a larger keyed file is refused with 413), because the key's store holds the whole body in
-memory: send large files without it. The import is idempotent by its content anyway.
+Needs `procurement:write`. `Idempotency-Key` is accepted for bodies up to a configured size (16 MiB by
+default; a larger keyed body is refused with 413), because the key's store holds the whole body in
+memory: send large files without it. The import is idempotent by its content anyway. A retry with the
+same key must send the same bytes, boundary included.
 
 {_columns_table(ImportKind.payments)}
 
 {_columns_table(ImportKind.vendors)}
 """
 
+# One documented body: a form with the file, which every generator can send. The raw CSV body of the
+# first version (`Content-Type: text/csv`) is still read, undocumented, for the clients written for it.
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "The CSV file.",
-        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "A form whose one part, `file`, is the CSV file.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "title": "ImportUpload",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The CSV file (UTF-8).",
+                        }
+                    },
+                    "required": ["file"],
+                    "additionalProperties": False,
+                },
+                "encoding": {"file": {"contentType": "text/csv, application/octet-stream"}},
+            }
+        },
     }
 }
 
 
-def _check_media_type(request: Request) -> None:
-    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
+def _upload(request: Request, filename: str | None) -> CsvUpload:
+    """The file of the request: the `file` part of a form, or (the first version's way) the whole body."""
+    content_type = request.headers.get("content-type", "")
+    boundary = form_boundary(content_type)
+    if boundary is not None:
+        part = FilePart(request.stream(), boundary)
+        return CsvUpload(part.chunks(), filename, part)
+    _check_raw_csv(content_type)
+    return CsvUpload(request.stream(), filename)
+
+
+def _check_raw_csv(content_type: str) -> None:
+    media_type, _, parameters = content_type.partition(";")
     if media_type.strip().lower() not in CSV_MEDIA_TYPES:
-        raise UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.")
+        raise UnsupportedMediaType("Send the file as the `file` part of a `multipart/form-data` form.")
     charset = next(
         (
             value.strip().strip('"').lower()
@@ -149,42 +180,17 @@ async def imports_create(
         ),
     ] = None,
 ) -> ImportReport:
-    _check_media_type(request)
-    upload = CsvUpload(request.stream(), filename)
+    upload = _upload(request, filename)
     if _wants_async(prefer):
-        report = await _start(request, session, kind, upload, actor, now)
+        state = request.app.state
+        report = await service.start(
+            session, state.sessions, state.tasks, kind, upload, actor, now, city_today(now)
+        )
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Preference-Applied"] = RESPOND_ASYNC
     else:
         report = await service.run(session, kind, upload, actor, now, city_today(now))
     response.headers["Location"] = f"/v1/procurement/imports/{report.id}"
-    return report
-
-
-async def _start(
-    request: Request,
-    session: AsyncSession,
-    kind: ImportKind,
-    upload: CsvUpload,
-    actor: Principal,
-    now: datetime,
-) -> ImportReport:
-    """Stages the upload on a session of its own, which the background worker then finishes and closes."""
-    state = request.app.state
-    worker = state.sessionmaker()
-    try:
-        report = await service.start(session, worker, kind, upload, actor, now)
-    except BaseException:
-        await worker.rollback()
-        await worker.close()
-        raise
-    workers: set[asyncio.Task[None]] = getattr(state, "import_workers", set())
-    state.import_workers = workers
-    task = asyncio.create_task(
-        service.finish(worker, state.sessionmaker, report.id, kind, actor, now, city_today(now))
-    )
-    workers.add(task)  # kept referenced until done, or the loop could collect it mid-run
-    task.add_done_callback(workers.discard)
     return report
 
 

@@ -1,27 +1,31 @@
 """Rules of imports: stage the upload, check and merge its rows, record the report, in one transaction.
 
-Synchronous imports (`run`) do it all in the request's transaction and answer with the final report.
-Asynchronous ones (`start`, then `finish`) stage the upload during the request in a transaction of
-their own, answer once the file is safely staged, and check and merge afterwards in that same
-transaction, holding the import's worker lock (see repository) until they commit. Either way the
+Synchronous imports (`run`) do it all in the request's unit of work and answer with the final report.
+Asynchronous ones (`start`) stage the upload during the request in a transaction of their own, answer
+once the file is safely staged, and check and merge afterwards in that same transaction, a task of the
+service's runner, holding the import's worker lock (see repository) until it commits. Either way the
 rows, the report and the audit event commit together or not at all.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.db import new_id, utcnow
+from services.common.clock import utcnow
+from services.common.db import new_id
 from services.common.observability import current_request_id
 from services.common.pagination import Pager
 from services.common.problems import NotFound
+from services.common.tasks import TaskRunner
+from services.common.unit_of_work import Sessions
 from services.vendors.contracts import (
     CSV_COLUMNS,
     ERRORS_SHOWN,
@@ -35,6 +39,7 @@ from services.vendors.contracts import (
 from services.vendors.db import audit
 from services.vendors.imports import payment_rows, repository, staging, vendor_rows
 from services.vendors.imports.loading import Outcome
+from services.vendors.imports.repository import ImportErrorRecord, ImportRecord
 from services.vendors.imports.upload import CsvUpload, OneOf, checked_header
 
 logger = logging.getLogger("cityops.vendors.imports")
@@ -50,105 +55,100 @@ UNEXPECTED_FAILURE = (
 )
 
 
-def to_contract(row: dict[str, Any]) -> Import:
+def to_contract(row: ImportRecord) -> Import:
     return Import(
-        id=row["id"],
-        kind=ImportKind(row["kind"]),
-        status=ImportStatus(row["status"]),
-        file=ImportFile(name=row["file_name"], bytes=row["file_bytes"], sha256=row["file_sha256"]),
-        rows=row["rows_total"],
-        loaded=row["rows_loaded"],
-        already_present=row["rows_already_present"],
-        failed=row["rows_failed"],
-        error_count=row["error_count"],
-        matched_by_identifier=row["matched_by_identifier"],
-        matched_by_name=row["matched_by_name"],
-        failure=row["failure"],
-        submitted_by=row["submitted_by"],
-        submitted_at=row["submitted_at"],
-        completed_at=row["completed_at"],
+        id=row.id,
+        kind=ImportKind(row.kind),
+        status=ImportStatus(row.status),
+        file=ImportFile(name=row.file_name, bytes=row.file_bytes, sha256=row.file_sha256),
+        rows=row.rows_total,
+        loaded=row.rows_loaded,
+        already_present=row.rows_already_present,
+        failed=row.rows_failed,
+        error_count=row.error_count,
+        matched_by_identifier=row.matched_by_identifier,
+        matched_by_name=row.matched_by_name,
+        failure=row.failure,
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+        completed_at=row.completed_at,
     )
 
 
-def to_row_error(row: dict[str, Any]) -> ImportRowError:
-    return ImportRowError(
-        line=row["line"], column=row["column_name"], code=row["code"], message=row["message"]
-    )
+def to_row_error(row: ImportErrorRecord) -> ImportRowError:
+    return ImportRowError(line=row.line, column=row.column_name, code=row.code, message=row.message)
 
 
 async def run(
     session: AsyncSession, kind: ImportKind, upload: CsvUpload, actor: Principal, now: datetime, today: date
 ) -> ImportReport:
-    """The whole import in the request's transaction; the final report."""
+    """The whole import in the request's unit of work; the final report."""
     import_id = new_id()
-    try:
-        rows = await _stage(session, kind, upload)
-        await repository.insert_import(session, _new_import(import_id, kind, upload, actor, now, rows))
-        await _complete(session, import_id, kind, actor, now, today)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
+    rows = await _stage(session, kind, upload)
+    await repository.insert_import(session, _new_import(import_id, kind, upload, actor, now, rows))
+    await _complete(session, import_id, kind, actor, now, today)
     return await get(session, import_id)
 
 
 async def start(
     session: AsyncSession,
-    worker: AsyncSession,
+    sessions: Sessions,
+    tasks: TaskRunner,
     kind: ImportKind,
     upload: CsvUpload,
     actor: Principal,
     now: datetime,
+    today: date,
 ) -> ImportReport:
-    """Stages the upload in `worker`'s transaction, under the import's worker lock, and records the import
-    as `processing` (committed through `session`). `finish` must follow on the same `worker`."""
+    """Stages the upload in a worker session of its own, under the import's worker lock, records the import
+    as `processing` in the request's unit of work, and hands the worker to the task runner, which checks
+    and merges the rows on that same transaction once the request has committed (`_finish`)."""
     import_id = new_id()
-    await repository.hold_worker_lock(worker, import_id)
-    rows = await _stage(worker, kind, upload)
-    await repository.insert_import(session, _new_import(import_id, kind, upload, actor, now, rows))
-    await session.commit()
+    worker = sessions.writer()
+    try:
+        await repository.hold_worker_lock(worker, import_id)
+        rows = await _stage(worker, kind, upload)
+        await repository.insert_import(session, _new_import(import_id, kind, upload, actor, now, rows))
+        await repository.hold_recording_lock(session, import_id)
+    except BaseException:
+        await worker.close()  # closing rolls the staging back
+        raise
+    tasks.submit(
+        _finish,
+        import_id,
+        kind,
+        actor,
+        now,
+        today,
+        session=worker,
+        on_failure=functools.partial(_record_failure, import_id=import_id),
+    )
     return await get(session, import_id)
 
 
-async def finish(
-    worker: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-    import_id: uuid.UUID,
-    kind: ImportKind,
-    actor: Principal,
-    now: datetime,
-    today: date,
+async def _finish(
+    worker: AsyncSession, import_id: uuid.UUID, kind: ImportKind, actor: Principal, now: datetime, today: date
 ) -> None:
-    """Checks and merges what `start` staged, then commits; on any failure rolls it all back and records
-    the import as `failed`. Closes `worker`."""
-    try:
-        await _complete(worker, import_id, kind, actor, now, today)
-        await worker.commit()
-    except Exception:
-        logger.exception("import failed", extra={"import_id": str(import_id)})
-        with contextlib.suppress(Exception):  # the connection may be the reason: the server rolls back anyway
-            await worker.rollback()
-        await _record_failure(sessions, import_id)
-    finally:
-        await worker.close()
+    """Checks and merges what `start` staged, once the request that recorded the import has committed; the
+    runner commits it all, or rolls it all back and records the failure."""
+    if not await repository.wait_until_recorded(worker, import_id):
+        logger.warning("import not recorded: its request failed", extra={"import_id": str(import_id)})
+        return
+    await _complete(worker, import_id, kind, actor, now, today)
 
 
-async def _record_failure(sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID) -> None:
+async def _record_failure(session: AsyncSession, *, import_id: uuid.UUID) -> None:
     """Marks the import `failed`; should even that fail, it still reads as failed once its lock is gone."""
     values = {"status": ImportStatus.failed.value, "failure": UNEXPECTED_FAILURE, "completed_at": utcnow()}
-    try:
-        async with sessions() as session:
-            await repository.update_import(session, import_id, values)
-            await session.commit()
-    except Exception:
-        logger.exception(
-            "the failure of an import could not be recorded", extra={"import_id": str(import_id)}
-        )
+    await repository.update_import(session, import_id, values)
 
 
 async def _stage(session: AsyncSession, kind: ImportKind, upload: CsvUpload) -> int:
     columns = CSV_COLUMNS[kind]
     header = checked_header(await upload.header(), columns, one_of=ONE_OF[kind])
+    # A file of millions of lines takes longer than the statement timeout that bounds a request's
+    # queries; the import's own transaction (staging, then the merge) runs unbounded.
+    await session.execute(text("SET LOCAL statement_timeout = 0"))
     await staging.create_stage(session, columns)
     return await staging.copy_upload(session, upload, header)
 

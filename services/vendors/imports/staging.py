@@ -21,7 +21,7 @@ from services.vendors.imports.upload import CsvUpload
 
 STAGE = "import_stage"
 # PostgreSQL names the failing line of a COPY in the error's context: "COPY import_stage, line 57: …".
-_COPY_LINE = re.compile(r"line (\d+)")
+_COPY_LINE = re.compile(r"line ([0-9]+)")
 # Class 22 (data exception) and 54000 (a field or line too long): what a malformed file provokes.
 _FILE_ERRORS = ("22", "54000")
 

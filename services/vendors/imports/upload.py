@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from services.common.problems import FieldError
 from services.vendors.contracts import CsvColumn
+from services.vendors.imports.multipart import FilePart
 from services.vendors.imports.problems import InvalidCsv
 
 BLOCK_BYTES = 256 * 1024
@@ -21,12 +22,20 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class CsvUpload:
-    def __init__(self, chunks: AsyncIterator[bytes], name: str | None) -> None:
+    def __init__(self, chunks: AsyncIterator[bytes], name: str | None, part: FilePart | None = None) -> None:
         self._chunks = chunks
-        self.name = name
+        self._name = name
+        self._part = part
         self.bytes = 0
         self._hash = hashlib.sha256()
         self._pending = b""
+
+    @property
+    def name(self) -> str | None:
+        """The name the client gave (`filename`), else the form part's file name, known once it is read."""
+        if self._name is None and self._part is not None:
+            return self._part.filename
+        return self._name
 
     @property
     def sha256(self) -> str:

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.csv_cells import imported_cell
 from services.vendors.contracts import (
     VENDOR_CSV_COLUMNS,
     IdentifierScheme,
@@ -154,7 +155,7 @@ async def _validate_stage(session: AsyncSession, import_id: uuid.UUID) -> int:
         candidates, errors = [], []
         for record in batch:
             row = {
-                name: (record[name].strip() or None) if record[name] is not None else None
+                name: (imported_cell(record[name]) or None) if record[name] is not None else None
                 for name in _COLUMNS
             }
             candidate, row_errors = _check_row(record["line"], row)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from services.common.db import Session
 from services.common.problems import (
@@ -17,12 +16,13 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.series import MetricSeries, SeriesPeriod
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader
-from services.vendors.contracts import Department, MetricCatalogue
+from services.vendors.contracts import Department, MetricCatalogue, ReportDay
 from services.vendors.metrics import service
 from services.vendors.metrics.catalogue import METRICS
 
-router = APIRouter(tags=["metrics"])
+router = service_router(tags=["metrics"])
 
 
 @router.get(
@@ -53,9 +53,9 @@ async def procurement_metrics_get(
     _: Reader,
     key: Annotated[str, Path(max_length=60, description="A key from `GET /metrics`, e.g. `total_spend`.")],
     from_: Annotated[
-        date | None, Query(alias="from", description="First day, inclusive (1900–2199).")
+        ReportDay | None, Query(alias="from", description="First day, inclusive (1900–2199).")
     ] = None,
-    to: Annotated[date | None, Query(description="Last day, inclusive (1900–2199).")] = None,
+    to: Annotated[ReportDay | None, Query(description="Last day, inclusive (1900–2199).")] = None,
     period: SeriesPeriod = SeriesPeriod.month,
     department: Annotated[Department | None, Query(description="A City department code.")] = None,
 ) -> MetricSeries:

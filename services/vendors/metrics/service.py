@@ -7,16 +7,13 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.clock import city_today, fiscal_year, fiscal_year_dates
 from services.common.problems import NotFound
-from services.common.reference import fiscal_year
 from services.common.series import MetricSeries, MetricUnit, SeriesPeriod, SeriesPoint, periods
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import MetricDefinition
 from services.vendors.metrics.catalogue import METRICS
-from services.vendors.metrics.measures import MEASURES, SPLIT_BY_MONTH, Parts, Span, add
-from services.vendors.reports import snapshot
+from services.vendors.metrics.measures import MEASURES, SPLIT_BY_MONTH, Span
 from services.vendors.reports.service import check_days, invalid
-from services.vendors.reports.spend import fiscal_year_dates
 
 MAX_YEARS = 25
 PLACES = {
@@ -71,13 +68,10 @@ async def series(
     department: str | None,
 ) -> MetricSeries:
     metric = definition(key)
-    build, _ = MEASURES[key]
     departments = (department,) if department else ()
     cuts = month_spans(first, last) if key in SPLIT_BY_MONTH else [(first, last)]
     spans = [Span(start, end, period, departments) for start, end in cuts]
-    parts: Parts = {}
-    for rows in await snapshot.fetch(session, *[build(span) for span in spans]):
-        add(parts, rows, key, period)
+    parts = await MEASURES[key].parts(session, spans, period)
     filters = {"from": first.isoformat(), "to": last.isoformat()} | (
         {"department": department} if department else {}
     )

@@ -2,8 +2,10 @@
 
 The rules are written here rather than read from the release schema at start-up, so the service never
 downloads the standard. They are those of the OCDS 1.1 release schema (which fields are discarded,
-which lists are replaced whole), plus one for the organization classification extension: a party's
-certifications are replaced whole, so that a lapsed one leaves the compiled release.
+which lists are replaced whole) patched by the extensions the packages declare: the bids extension
+adds its bids' tenderers' identifiers, and the organization classification extension replaces a
+party's certifications whole, so that one lapsed while others hold leaves the compiled release. The
+tests check them against the published schema and extensions.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MERGE_RULES: MergeRules = {
     ("tender", "tenderers", "additionalIdentifiers"): WHOLE,
     ("tender", "amendment", "changes"): WHOLE,
     ("tender", "amendments", "changes"): WHOLE,
+    ("bids", "details", "tenderers", "additionalIdentifiers"): WHOLE,
     ("awards", "items", "additionalClassifications"): WHOLE,
     ("awards", "suppliers", "additionalIdentifiers"): WHOLE,
     ("awards", "amendment", "changes"): WHOLE,

@@ -10,9 +10,11 @@ solicitations have events; awards, contracts and payments count only once the bi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Date,
@@ -34,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.pagination import Pager
 from services.vendors.agreements.models import AmendmentRow, ContractRow
+from services.vendors.agreements.repository import AmendmentRecord, ContractRecord
 from services.vendors.awards.models import AwardRow
 from services.vendors.bids.models import BidRow
 from services.vendors.certifications.models import CertifyingAgencyRow
@@ -41,6 +44,7 @@ from services.vendors.certifications.validity import certifications, valid_on
 from services.vendors.payments.models import PaymentRow
 from services.vendors.registry.models import VendorRow
 from services.vendors.solicitations.models import AddendumRow, SolicitationRow
+from services.vendors.solicitations.repository import AddendumRecord, StoredItem
 
 solicitations: Table = SolicitationRow.__table__  # type: ignore[attr-defined]
 addenda: Table = AddendumRow.__table__  # type: ignore[attr-defined]
@@ -60,6 +64,118 @@ FINAL_STATUSES = ("cancelled", "unsuccessful", "awarded")
 PRIME = "prime"
 
 s = solicitations.c
+
+Record = TypeVar("Record")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A release, as `events` lists it: `entity_id` names the addendum, award, contract, amendment or
+    payment it is about (None for the tender, the opening and the end); `detail` is the end's status."""
+
+    date: datetime
+    release_id: str
+    solicitation_id: uuid.UUID
+    kind: str
+    entity_id: uuid.UUID | None
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSolicitationRecord:
+    """The solicitation's columns its releases publish."""
+
+    id: uuid.UUID
+    ocid: str
+    reference: str
+    title: str
+    description: str | None
+    type: str
+    main_category: str
+    buyer_department: str
+    estimated_value_amount: Decimal | None
+    estimated_value_currency: str | None
+    items: list[StoredItem]
+    enquiry_period_start: datetime | None
+    enquiry_period_end: datetime | None
+    tender_period_start: datetime
+    tender_period_end: datetime
+    disclose_bid_count: bool
+    opened_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessBidRecord:
+    """A bid with its vendor: what is known in clear (the opened prices only after the opening)."""
+
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    vendor_id: uuid.UUID
+    status: str
+    submitted_at: datetime
+    created_at: datetime
+    withdrawn_at: datetime | None
+    opened_total_amount: Decimal | None
+    opened_total_currency: str | None
+    vendor_name: str
+    vendor_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessAwardRecord:
+    """An award with its vendor."""
+
+    id: uuid.UUID
+    solicitation_id: uuid.UUID
+    bid_id: uuid.UUID
+    vendor_id: uuid.UUID
+    status: str
+    amount: Decimal
+    currency: str
+    intent_notified_at: datetime
+    vendor_name: str
+    vendor_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessPaymentRecord:
+    """A payment to the prime, with its vendor."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    vendor_id: uuid.UUID
+    department: str
+    amount: Decimal
+    currency: str
+    paid_date: date
+    created_at: datetime
+    vendor_name: str
+    vendor_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class FirstPaymentRecord:
+    """When a department first paid a vendor through a contract."""
+
+    contract_id: uuid.UUID
+    vendor_id: uuid.UUID
+    department: str
+    first_at: datetime
+    vendor_name: str
+    vendor_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """A certification a vendor held on a day, with its certifying agency."""
+
+    vendor_id: uuid.UUID
+    day: date
+    type: str
+    certificate_number: str
+    expiration_date: date
+    agency_name: str
+    agency_url: str
 
 
 def _text(value: ColumnElement[Any]) -> ColumnElement[str]:
@@ -141,23 +257,24 @@ def events() -> Subquery:
 
 async def events_page(
     session: AsyncSession, pager: Pager, since: datetime | None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[EventRecord], str | None]:
     """Releases in publication order, (date, release id) as the keyset; `since` excludes its instant."""
     index = events()
     statement = select(index)
     if since is not None:
         statement = statement.where(index.c.date > since)
-    return await pager.fetch(session, statement, [index.c.date, index.c.release_id], {"since": since})
+    rows, token = await pager.fetch(session, statement, [index.c.date, index.c.release_id], {"since": since})
+    return [EventRecord(**row) for row in rows], token
 
 
-async def events_of(session: AsyncSession, solicitation_id: uuid.UUID) -> list[dict[str, Any]]:
+async def events_of(session: AsyncSession, solicitation_id: uuid.UUID) -> list[EventRecord]:
     index = events()
     statement = (
         select(index)
         .where(index.c.solicitation_id == solicitation_id)
         .order_by(index.c.date, index.c.release_id)
     )
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+    return await _rows(session, statement, EventRecord)
 
 
 async def published_by_ocid(session: AsyncSession, ocid: str) -> uuid.UUID | None:
@@ -168,26 +285,31 @@ async def published_by_ocid(session: AsyncSession, ocid: str) -> uuid.UUID | Non
     return solicitation_id
 
 
-async def _rows(session: AsyncSession, statement: Select[Any]) -> list[dict[str, Any]]:
-    return [dict(row) for row in (await session.execute(statement)).mappings().all()]
+async def _rows(session: AsyncSession, statement: Select[Any], record: Callable[..., Record]) -> list[Record]:
+    return [record(**row) for row in (await session.execute(statement)).mappings().all()]
+
+
+# Each record's own columns, selected by its fields' names.
+_SOLICITATION_COLUMNS = [s[field.name] for field in fields(ProcessSolicitationRecord)]
 
 
 async def solicitations_by_id(
     session: AsyncSession, solicitation_ids: Collection[uuid.UUID]
-) -> list[dict[str, Any]]:
-    return await _rows(session, select(solicitations).where(s.id.in_(solicitation_ids)))
+) -> list[ProcessSolicitationRecord]:
+    statement = select(*_SOLICITATION_COLUMNS).where(s.id.in_(solicitation_ids))
+    return await _rows(session, statement, ProcessSolicitationRecord)
 
 
-async def addenda_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+async def addenda_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]) -> list[AddendumRecord]:
     statement = (
         select(addenda)
         .where(addenda.c.solicitation_id.in_(solicitation_ids))
         .order_by(addenda.c.solicitation_id, addenda.c.number)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, AddendumRecord)
 
 
-async def bids_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+async def bids_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]) -> list[ProcessBidRecord]:
     """Bids with their vendors. The sealed payload is never read: only what is known in clear (the
     opened prices exist only after the opening) and the dates that count bids."""
     b = bids.c
@@ -209,61 +331,77 @@ async def bids_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]
         .where(b.solicitation_id.in_(solicitation_ids))
         .order_by(b.solicitation_id, b.id)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, ProcessBidRecord)
 
 
-async def awards_of(session: AsyncSession, solicitation_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+# The vendor's name and number, the last two fields of the records that carry them.
+_VENDOR_NAMES = (vendors.c.legal_name.label("vendor_name"), vendors.c.vendor_number)
+_AWARD_COLUMNS = [awards.c[field.name] for field in fields(ProcessAwardRecord)[:-2]]
+
+
+async def awards_of(
+    session: AsyncSession, solicitation_ids: Collection[uuid.UUID]
+) -> list[ProcessAwardRecord]:
     statement = (
-        select(awards, vendors.c.legal_name.label("vendor_name"), vendors.c.vendor_number)
+        select(*_AWARD_COLUMNS, *_VENDOR_NAMES)
         .join(vendors, vendors.c.id == awards.c.vendor_id)
         .where(awards.c.solicitation_id.in_(solicitation_ids))
         .order_by(awards.c.solicitation_id, awards.c.intent_notified_at, awards.c.id)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, ProcessAwardRecord)
 
 
 async def contracts_of(
     session: AsyncSession, solicitation_ids: Collection[uuid.UUID]
-) -> list[dict[str, Any]]:
+) -> list[ContractRecord]:
     statement = (
         select(contracts)
         .where(contracts.c.solicitation_id.in_(solicitation_ids))
         .order_by(contracts.c.solicitation_id, contracts.c.created_at, contracts.c.id)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, ContractRecord)
 
 
-async def amendments_of(session: AsyncSession, contract_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+async def amendments_of(session: AsyncSession, contract_ids: Collection[uuid.UUID]) -> list[AmendmentRecord]:
     statement = (
         select(amendments)
         .where(amendments.c.contract_id.in_(contract_ids))
         .order_by(amendments.c.contract_id, amendments.c.number)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, AmendmentRecord)
+
+
+_PAYMENT_COLUMNS = [payments.c[field.name] for field in fields(ProcessPaymentRecord)[:-2]]
 
 
 def _prime_payments() -> Select[Any]:
     return (
-        select(payments, vendors.c.legal_name.label("vendor_name"), vendors.c.vendor_number)
+        select(*_PAYMENT_COLUMNS, *_VENDOR_NAMES)
         .join(vendors, vendors.c.id == payments.c.vendor_id)
         .where(payments.c.tier == PRIME)
     )
 
 
-async def payments_by_id(session: AsyncSession, payment_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
-    return await _rows(session, _prime_payments().where(payments.c.id.in_(payment_ids)))
+async def payments_by_id(
+    session: AsyncSession, payment_ids: Collection[uuid.UUID]
+) -> list[ProcessPaymentRecord]:
+    return await _rows(session, _prime_payments().where(payments.c.id.in_(payment_ids)), ProcessPaymentRecord)
 
 
-async def payments_of(session: AsyncSession, contract_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+async def payments_of(
+    session: AsyncSession, contract_ids: Collection[uuid.UUID]
+) -> list[ProcessPaymentRecord]:
     statement = (
         _prime_payments()
         .where(payments.c.contract_id.in_(contract_ids))
         .order_by(payments.c.created_at, payments.c.id)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, ProcessPaymentRecord)
 
 
-async def first_payments(session: AsyncSession, contract_ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+async def first_payments(
+    session: AsyncSession, contract_ids: Collection[uuid.UUID]
+) -> list[FirstPaymentRecord]:
     """When each payer and payee was first paid through each contract: from then on they have the role,
     without every payment being read."""
     p = payments.c
@@ -280,12 +418,12 @@ async def first_payments(session: AsyncSession, contract_ids: Collection[uuid.UU
         .where(p.contract_id.in_(contract_ids), p.tier == PRIME)
         .group_by(p.contract_id, p.vendor_id, p.department, vendors.c.legal_name, vendors.c.vendor_number)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, FirstPaymentRecord)
 
 
 async def certifications_on(
     session: AsyncSession, asked: Iterable[tuple[uuid.UUID, date]]
-) -> list[dict[str, Any]]:
+) -> list[CertificateRecord]:
     """The certifications each (vendor, day) holds, by the shared "valid on a date" rule, in one query."""
     pairs = sorted(set(asked))
     if not pairs:
@@ -308,4 +446,4 @@ async def certifications_on(
         .where(and_(valid_on(cast(date, days.c.day))))
         .order_by(days.c.vendor_id, days.c.day, c.type, c.id)
     )
-    return await _rows(session, statement)
+    return await _rows(session, statement, CertificateRecord)

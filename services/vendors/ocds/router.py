@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
+from services.common.clock import Now
 from services.common.db import Session
 from services.common.forwarded import public_url
 from services.common.pagination import PageParams
 from services.common.problems import BadRequest, NotFound, ValidationFailed, problem_responses
+from services.common.unit_of_work import service_router
 from services.vendors.access import Settings
 from services.vendors.contracts import OcdsLinks, OcdsRecordPackage, OcdsReleasePackage
+from services.vendors.contracts.patterns import NO_NUL
 from services.vendors.ocds import service
 from services.vendors.ocds.packages import EXTENSIONS, VERSION, publisher
-from services.vendors.solicitations.clock import Now
 from services.vendors.solicitations.router import RFC3339
 
-router = APIRouter(prefix="/ocds", tags=["ocds"])
+router = service_router(prefix="/ocds", tags=["ocds"])
 
 PUBLIC = " Public: no token needed. Drafts never appear."
 
@@ -80,7 +82,9 @@ async def ocds_get_record(
     session: Session,
     settings: Settings,
     now: Now,
-    ocid: Annotated[str, Path(max_length=80, description="e.g. `ocds-cityops-IFB-2026-0001`.")],
+    ocid: Annotated[
+        str, Path(max_length=80, pattern=NO_NUL, description="e.g. `ocds-cityops-IFB-2026-0001`.")
+    ],
 ) -> OcdsRecordPackage:
     record = await service.record(session, ocid)
     return OcdsRecordPackage(

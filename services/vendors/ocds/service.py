@@ -18,20 +18,23 @@ from services.common.problems import NotFound
 from services.vendors.contracts import OcdsRecord, OcdsRelease
 from services.vendors.ocds import repository
 from services.vendors.ocds.merge import compiled_release
-from services.vendors.ocds.releases import Certificates, Process, ProcessReleases
+from services.vendors.ocds.process import Certificates, Process
+from services.vendors.ocds.releases import ProcessReleases
 
 
 async def releases_page(
     session: AsyncSession, pager: Pager, since: datetime | None
 ) -> tuple[list[OcdsRelease], str | None]:
     events, token = await repository.events_page(session, pager, since)
-    payment_ids = {event["entity_id"] for event in events if event["kind"] == "payment"}
-    processes = await _processes(session, {event["solicitation_id"] for event in events}, payment_ids)
+    payment_ids = {
+        event.entity_id for event in events if event.kind == "payment" and event.entity_id is not None
+    }
+    processes = await _processes(session, {event.solicitation_id for event in events}, payment_ids)
     builders = {solicitation_id: ProcessReleases(process) for solicitation_id, process in processes.items()}
     certificates = await _certificates(
-        session, [(builders[event["solicitation_id"]], event["date"]) for event in events]
+        session, [(builders[event.solicitation_id], event.date) for event in events]
     )
-    releases = [builders[event["solicitation_id"]].release(event, certificates) for event in events]
+    releases = [builders[event.solicitation_id].release(event, certificates) for event in events]
     return [OcdsRelease.model_validate(release) for release in releases], token
 
 
@@ -42,7 +45,7 @@ async def record(session: AsyncSession, ocid: str) -> OcdsRecord:
     events = await repository.events_of(session, solicitation_id)
     processes = await _processes(session, {solicitation_id}, payment_ids=None)
     builder = ProcessReleases(processes[solicitation_id])
-    certificates = await _certificates(session, [(builder, event["date"]) for event in events])
+    certificates = await _certificates(session, [(builder, event.date) for event in events])
     releases = [builder.release(event, certificates) for event in events]
     return OcdsRecord(
         ocid=ocid,
@@ -58,19 +61,19 @@ async def _processes(
     if not solicitation_ids:
         return {}
     processes = {
-        row["id"]: Process(solicitation=row)
+        row.id: Process(solicitation=row)
         for row in await repository.solicitations_by_id(session, solicitation_ids)
     }
-    for row in await repository.addenda_of(session, solicitation_ids):
-        processes[row["solicitation_id"]].addenda.append(row)
-    for row in await repository.bids_of(session, solicitation_ids):
-        processes[row["solicitation_id"]].bids.append(row)
-    for row in await repository.awards_of(session, solicitation_ids):
-        processes[row["solicitation_id"]].awards.append(row)
+    for addendum in await repository.addenda_of(session, solicitation_ids):
+        processes[addendum.solicitation_id].addenda.append(addendum)
+    for bid in await repository.bids_of(session, solicitation_ids):
+        processes[bid.solicitation_id].bids.append(bid)
+    for award in await repository.awards_of(session, solicitation_ids):
+        processes[award.solicitation_id].awards.append(award)
     contract_process: dict[uuid.UUID, Process] = {}
-    for row in await repository.contracts_of(session, solicitation_ids):
-        processes[row["solicitation_id"]].contracts.append(row)
-        contract_process[row["id"]] = processes[row["solicitation_id"]]
+    for contract in await repository.contracts_of(session, solicitation_ids):
+        processes[contract.solicitation_id].contracts.append(contract)
+        contract_process[contract.id] = processes[contract.solicitation_id]
     if contract_process:
         await _contract_rows(session, contract_process, payment_ids)
     return processes
@@ -80,18 +83,18 @@ async def _contract_rows(
     session: AsyncSession, contract_process: dict[uuid.UUID, Process], payment_ids: set[uuid.UUID] | None
 ) -> None:
     contract_ids = set(contract_process)
-    for row in await repository.amendments_of(session, contract_ids):
-        contract_process[row["contract_id"]].amendments.append(row)
-    for row in await repository.first_payments(session, contract_ids):
-        contract_process[row["contract_id"]].first_payments.append(row)
+    for amendment in await repository.amendments_of(session, contract_ids):
+        contract_process[amendment.contract_id].amendments.append(amendment)
+    for first in await repository.first_payments(session, contract_ids):
+        contract_process[first.contract_id].first_payments.append(first)
     if payment_ids is None:
         payments = await repository.payments_of(session, contract_ids)
     elif payment_ids:
         payments = await repository.payments_by_id(session, payment_ids)
     else:
         payments = []
-    for row in payments:
-        contract_process[row["contract_id"]].payments[row["id"]] = row
+    for payment in payments:
+        contract_process[payment.contract_id].payments[payment.id] = payment
 
 
 async def _certificates(
@@ -104,5 +107,5 @@ async def _certificates(
     asked = set().union(*(builder.certification_days(at) for builder, at in dates.items()))
     certificates: Certificates = defaultdict(list)
     for row in await repository.certifications_on(session, asked):
-        certificates[(row["vendor_id"], row["day"])].append(row)
+        certificates[(row.vendor_id, row.day)].append(row)
     return dict(certificates)

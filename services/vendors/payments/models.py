@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field
 
-from services.common.db import new_id, utcnow
+from services.common.clock import utcnow
+from services.common.db import new_id
 from services.vendors.db import VendorsBase
 
 TIERS = ("prime", "sub")
@@ -60,7 +61,7 @@ class PaymentRow(VendorsBase, table=True):
     amount: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
     currency: str = Field(default="USD", sa_column=Column(String(3), nullable=False))
     paid_date: date = Field(sa_column=Column(Date, nullable=False))
-    # Los Angeles's fiscal year, named by the year it ends in (reference.fiscal_year of paid_date).
+    # Los Angeles's fiscal year, named by the year it ends in (clock.fiscal_year of paid_date).
     fiscal_year: int = Field(sa_column=Column(SmallInteger, nullable=False))
     tier: str = Field(sa_column=Column(String(5), nullable=False))
     external_ref: str | None = Field(default=None, sa_column=Column(String(80), nullable=True, unique=True))

@@ -1,10 +1,12 @@
-"""Queries of payments, and of the vendors and contracts a payment line refers to."""
+"""Queries of payments, and of the vendors and contracts a payment line refers to; typed rows out."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select
@@ -28,21 +30,59 @@ class DuplicateExternalRef(Exception):
     """Another payment already carries this `external_ref`."""
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    id: uuid.UUID
+    vendor_id: uuid.UUID
+    prime_vendor_id: uuid.UUID | None
+    contract_id: uuid.UUID | None
+    department: str
+    category_scheme: str
+    category_code: str
+    amount: Decimal
+    currency: str
+    paid_date: date
+    fiscal_year: int
+    tier: str
+    external_ref: str | None
+    import_id: uuid.UUID | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeRecord:
+    """What a payment line needs to know of a vendor it names."""
+
+    id: uuid.UUID
+    status: str
+    vendor_number: str
+    merged_into_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaidContractRecord:
+    """What a payment line needs to know of the contract it is paid against."""
+
+    id: uuid.UUID
+    number: str
+    vendor_id: uuid.UUID
+
+
 async def vendors_by_id(
     session: AsyncSession, vendor_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, Any]]:
+) -> dict[uuid.UUID, PayeeRecord]:
     statement = select(
         vendors.c.id, vendors.c.status, vendors.c.vendor_number, vendors.c.merged_into_id
     ).where(vendors.c.id.in_(vendor_ids))
-    return {row["id"]: dict(row) for row in (await session.execute(statement)).mappings()}
+    return {row["id"]: PayeeRecord(**row) for row in (await session.execute(statement)).mappings()}
 
 
-async def contract(session: AsyncSession, contract_id: uuid.UUID) -> dict[str, Any] | None:
+async def contract(session: AsyncSession, contract_id: uuid.UUID) -> PaidContractRecord | None:
     statement = select(contracts.c.id, contracts.c.number, contracts.c.vendor_id).where(
         contracts.c.id == contract_id
     )
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return PaidContractRecord(**row) if row is not None else None
 
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -63,9 +103,9 @@ async def by_external_ref(session: AsyncSession, external_ref: str) -> uuid.UUID
     return payment_id
 
 
-async def get(session: AsyncSession, payment_id: uuid.UUID) -> dict[str, Any] | None:
+async def get(session: AsyncSession, payment_id: uuid.UUID) -> PaymentRecord | None:
     row = (await session.execute(select(payments).where(payments.c.id == payment_id))).mappings().first()
-    return dict(row) if row is not None else None
+    return PaymentRecord(**row) if row is not None else None
 
 
 def select_payments() -> Select[Any]:
@@ -90,5 +130,6 @@ def filter_paid_between(statement: Select[Any], paid_from: date | None, paid_to:
 
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [payments.c.id], filters)
+) -> tuple[list[PaymentRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [payments.c.id], filters)
+    return [PaymentRecord(**row) for row in rows], token

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from services.common.auth import AUTH_PROBLEMS
+from services.common.clock import Now, city_today
 from services.common.concurrency import set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -21,13 +21,12 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
-from services.vendors.certifications.validity import city_today
-from services.vendors.contracts import Department, Payment, PaymentCreate, PaymentPage, PaymentTier
+from services.vendors.contracts import Department, IsoDate, Payment, PaymentCreate, PaymentPage, PaymentTier
 from services.vendors.payments import service
-from services.vendors.solicitations.clock import Now
 
-router = APIRouter(tags=["payments"])
+router = service_router(tags=["payments"])
 
 BASE = "/payments"
 # Payments are never changed: every one is at its first and only version.
@@ -75,8 +74,8 @@ async def payments_list(
         int | None,
         Query(ge=1900, le=9999, description="Los Angeles fiscal year: 2026 is July 2025 to June 2026."),
     ] = None,
-    paid_from: Annotated[date | None, Query(description="Paid on or after this day.")] = None,
-    paid_to: Annotated[date | None, Query(description="Paid on or before this day.")] = None,
+    paid_from: Annotated[IsoDate | None, Query(description="Paid on or after this day.")] = None,
+    paid_to: Annotated[IsoDate | None, Query(description="Paid on or before this day.")] = None,
     tier: Annotated[PaymentTier | None, Query()] = None,
 ) -> PaymentPage:
     items, token = await service.list_page(

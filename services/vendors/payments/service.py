@@ -1,4 +1,5 @@
-"""Rules of payments. Each public function is one transaction, committed and audited here.
+"""Rules of payments. A payment is written once (no version, no status): a plain insert, audited here, in
+the request's unit of work.
 
 A payment line must name registered vendors (never one merged away), a City department, and, when it
 is paid against a contract, a contract of the right vendor: the line's own on a prime line, its prime's
@@ -8,16 +9,16 @@ on a sub line. It cannot be dated in the future, and its fiscal year follows fro
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.db import new_id, utcnow
+from services.common.clock import fiscal_year, utcnow
+from services.common.db import new_id
 from services.common.pagination import Pager
 from services.common.problems import Conflict, FieldError, NotFound, ValidationFailed
-from services.common.reference import fiscal_year
 from services.vendors.contracts import (
     CommodityCode,
     CommodityScheme,
@@ -27,25 +28,27 @@ from services.vendors.contracts import (
     SignedMoney,
     VendorStatus,
 )
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.db import audit
 from services.vendors.payments import repository
+from services.vendors.payments.repository import PaymentRecord
 
 
-def to_contract(row: dict[str, Any]) -> Payment:
+def to_contract(row: PaymentRecord) -> Payment:
     return Payment(
-        id=row["id"],
-        vendor_id=row["vendor_id"],
-        tier=PaymentTier(row["tier"]),
-        prime_vendor_id=row["prime_vendor_id"],
-        contract_id=row["contract_id"],
-        department=row["department"],
-        category=CommodityCode(scheme=CommodityScheme(row["category_scheme"]), code=row["category_code"]),
-        amount=SignedMoney(amount=row["amount"], currency=row["currency"]),
-        paid_date=row["paid_date"],
-        fiscal_year=row["fiscal_year"],
-        external_ref=row["external_ref"],
-        import_id=row["import_id"],
-        created_at=row["created_at"],
+        id=row.id,
+        vendor_id=row.vendor_id,
+        tier=PaymentTier(row.tier),
+        prime_vendor_id=row.prime_vendor_id,
+        contract_id=row.contract_id,
+        department=row.department,
+        category=CommodityCode(scheme=CommodityScheme(row.category_scheme), code=row.category_code),
+        amount=SignedMoney(amount=row.amount, currency=row.currency),
+        paid_date=row.paid_date,
+        fiscal_year=row.fiscal_year,
+        external_ref=row.external_ref,
+        import_id=row.import_id,
+        created_at=row.created_at,
     )
 
 
@@ -86,7 +89,7 @@ async def create(session: AsyncSession, data: PaymentCreate, actor: Principal, t
             "correction is a new line (with a negative amount) under a new `external_ref`.",
             existing_payment_id=str(existing),
         ) from None
-    payment = to_contract(row)
+    payment = to_contract(PaymentRecord(**row))
     await audit.record(
         session,
         actor=actor,
@@ -95,7 +98,6 @@ async def create(session: AsyncSession, data: PaymentCreate, actor: Principal, t
         entity_id=payment_id,
         changes=payment.model_dump(mode="json", exclude={"id", "created_at", "import_id"}),
     )
-    await session.commit()
     return payment
 
 
@@ -110,12 +112,12 @@ async def _vendor_errors(session: AsyncSession, data: PaymentCreate) -> list[Fie
         vendor = found.get(vendor_id)
         if vendor is None:
             errors.append(_error(field, f"no vendor has id {vendor_id}", "unknown_vendor"))
-        elif vendor["status"] == VendorStatus.merged:
+        elif vendor.status == VendorStatus.merged:
             raise Conflict(
-                f"Vendor {vendor['vendor_number']} was merged into {vendor['merged_into_id']}; pay the "
+                f"Vendor {vendor.vendor_number} was merged into {vendor.merged_into_id}; pay the "
                 "surviving vendor.",
                 vendor_id=str(vendor_id),
-                merged_into_id=str(vendor["merged_into_id"]),
+                merged_into_id=str(vendor.merged_into_id),
             )
     return errors
 
@@ -127,20 +129,20 @@ async def _contract_errors(session: AsyncSession, data: PaymentCreate) -> list[F
     if contract is None:
         return [_error("contract_id", f"no contract has id {data.contract_id}", "unknown_contract")]
     if data.tier is PaymentTier.sub:
-        if contract["vendor_id"] != data.prime_vendor_id:
+        if contract.vendor_id != data.prime_vendor_id:
             return [
                 _error(
                     "contract_id",
-                    f"contract {contract['number']} is held by vendor {contract['vendor_id']}, not by this "
+                    f"contract {contract.number} is held by vendor {contract.vendor_id}, not by this "
                     "sub line's prime",
                     "contract_of_another_vendor",
                 )
             ]
-    elif contract["vendor_id"] != data.vendor_id:
+    elif contract.vendor_id != data.vendor_id:
         return [
             _error(
                 "contract_id",
-                f"contract {contract['number']} is held by vendor {contract['vendor_id']}, not by the vendor "
+                f"contract {contract.number} is held by vendor {contract.vendor_id}, not by the vendor "
                 "paid on this prime line",
                 "contract_of_another_vendor",
             )
@@ -165,7 +167,7 @@ async def list_page(
     *,
     vendor_id: uuid.UUID | None,
     contract_id: uuid.UUID | None,
-    departments: list[str] | None,
+    departments: Sequence[str] | None,
     fiscal_year: int | None,
     paid_from: date | None,
     paid_to: date | None,
@@ -176,7 +178,7 @@ async def list_page(
             "`paid_from` is after `paid_to`: no day lies between them.",
             errors=[
                 FieldError(
-                    location=["query", "paid_to"], message="must not be before paid_from", code="date_order"
+                    location=["query", "paid_to"], message="must not be before paid_from", code=CROSS_FIELD
                 )
             ],
         )

@@ -1,13 +1,14 @@
-"""Queries of the vendor registry: SQL in one place, returning rows the service turns into contracts."""
+"""Queries of the vendor registry: SQL in one place, returning typed rows the service turns into contracts."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, literal_column, select
+from sqlalchemy import Table, and_, bindparam, delete, exists, false, func, insert, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -20,6 +21,58 @@ from services.vendors.registry.models import VendorCommodityRow, VendorRow, vend
 
 vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
 commodities: Table = VendorCommodityRow.__table__  # type: ignore[attr-defined]
+
+
+# The vendor's JSON columns, as the contract's JSON form wrote them (`Identifier`, `Address`, `Contact`).
+# Keys with a default in the contract may be absent from rows loaded without it (the demo data).
+
+
+class StoredIdentifier(TypedDict):
+    scheme: str
+    id: str
+
+
+class StoredAddress(TypedDict):
+    kind: NotRequired[str]
+    line1: str
+    line2: NotRequired[str | None]
+    city: str
+    region: str
+    postal_code: str
+    country: NotRequired[str]
+
+
+class StoredContact(TypedDict):
+    role: NotRequired[str]
+    name: str
+    email: NotRequired[str | None]
+    phone: NotRequired[str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRecord:
+    """A vendor as stored, with its commodity codes (`VENDOR_COLUMNS`). JSON columns hold what the
+    contract validated on the way in: identifiers, addresses and contacts as objects, codes as
+    `{"scheme", "code"}`."""
+
+    id: uuid.UUID
+    vendor_number: str
+    status: str
+    legal_name: str
+    normalized_name: str
+    search_text: str
+    dba_names: list[str]
+    entity_type: str
+    identifiers: list[StoredIdentifier]
+    addresses: list[StoredAddress]
+    contacts: list[StoredContact]
+    size_class: str | None
+    merged_into_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    commodity_codes: list[dict[str, str]]
+
 
 # The vendor's codes as a JSON array, aggregated in the same query that reads the vendor.
 _codes_of_vendor = (
@@ -53,26 +106,19 @@ _get_vendor = CompiledQuery(_vendor_by_id)
 
 async def get(
     session: AsyncSession, vendor_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> VendorRecord | None:
     if for_update:
         # Through the session, which opens the transaction the row lock must live in.
         statement = _vendor_by_id.with_for_update(of=vendors)
         row = (await session.execute(statement, {"vendor_id": vendor_id})).mappings().first()
-        return dict(row) if row is not None else None
-    return await _get_vendor.fetch_one(session, vendor_id=vendor_id)
+    else:
+        row = await _get_vendor.fetch_one(session, vendor_id=vendor_id)
+    return VendorRecord(**row) if row is not None else None
 
 
 async def next_vendor_number(session: AsyncSession) -> str:
     number = await session.scalar(vendor_number_sequence.next_value())
     return f"VND-{number:06d}"
-
-
-async def insert_vendor(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(vendors).values(**values))
-
-
-async def update_vendor(session: AsyncSession, vendor_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(vendors.update().where(vendors.c.id == vendor_id).values(**values))
 
 
 async def replace_commodity_codes(
@@ -91,7 +137,10 @@ def filter_by_status(statement: Select[Any], statuses: Sequence[str]) -> Select[
 
 
 def filter_by_name(statement: Select[Any], terms: Sequence[str]) -> Select[Any]:
-    """Every term as a word prefix, on the full-text index over normalised names."""
+    """Every term as a word prefix, on the full-text index over normalised names. No terms (a search of
+    punctuation or legal suffixes alone) match no name."""
+    if not terms:
+        return statement.where(false())
     query = " & ".join(f"{term}:*" for term in terms)
     return statement.where(
         func.to_tsvector(literal_column("'simple'"), vendors.c.search_text).op("@@")(
@@ -125,8 +174,9 @@ def filter_updated_since(statement: Select[Any], since: datetime) -> Select[Any]
 
 async def page(
     session: AsyncSession, statement: Select[Any], pager: Pager, filters: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    return await pager.fetch(session, statement, [vendors.c.id], filters)
+) -> tuple[list[VendorRecord], str | None]:
+    rows, token = await pager.fetch(session, statement, [vendors.c.id], filters)
+    return [VendorRecord(**row) for row in rows], token
 
 
 async def vendor_status(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import Depends, Query, Response, status
 
 from services.common.auth import AUTH_PROBLEMS
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
+from services.common.openapi import json_examples
 from services.common.pagination import PageParams
 from services.common.problems import (
     BadRequest,
@@ -24,9 +23,13 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
 from services.vendors.contracts import (
+    COMMODITY_FILTER,
     CertificationType,
+    IsoDate,
+    Timestamp,
     Vendor,
     VendorCreate,
     VendorPage,
@@ -34,9 +37,10 @@ from services.vendors.contracts import (
     VendorTransition,
     VendorUpdate,
 )
-from services.vendors.registry import service
+from services.vendors.contracts.patterns import NO_NUL
+from services.vendors.registry import examples, service
 
-router = APIRouter(tags=["vendors"])
+router = service_router(tags=["vendors"])
 
 VendorId = Annotated[uuid.UUID, "The vendor's id"]
 
@@ -49,6 +53,7 @@ VendorId = Annotated[uuid.UUID, "The vendor's id"]
     description="Creates a vendor in `draft`. Send `Idempotency-Key` to make retries safe.",
     dependencies=[Depends(idempotency_key_header)],
     responses=problem_responses(*AUTH_PROBLEMS, ValidationFailed, UnprocessableEntity),
+    openapi_extra=json_examples(request=examples.VENDOR_CREATE, status_201=examples.VENDOR),
 )
 async def vendors_create(body: VendorCreate, session: Session, actor: Writer, response: Response) -> Vendor:
     vendor = await service.create(session, body, actor)
@@ -63,6 +68,7 @@ async def vendors_create(body: VendorCreate, session: Session, actor: Writer, re
     summary="List vendors",
     description="Keyset-paged, oldest first. Filters combine with AND; repeat `status` for several.",
     responses=problem_responses(*AUTH_PROBLEMS, BadRequest, ValidationFailed),
+    openapi_extra=json_examples(status_200=examples.VENDOR_PAGE),
 )
 async def vendors_list(
     session: Session,
@@ -71,21 +77,29 @@ async def vendors_list(
     status_: Annotated[list[VendorStatus] | None, Query(alias="status")] = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Name search over legal and DBA names, normalised."),
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="Name search over legal and DBA names, normalised; punctuation or legal suffixes "
+            "alone (`LLC`) match nothing.",
+        ),
     ] = None,
     commodity: Annotated[
         str | None,
-        Query(max_length=40, description="`<scheme>:<code>`; matches that code and every code below it."),
+        Query(
+            max_length=40,
+            pattern=COMMODITY_FILTER,
+            description="`<scheme>:<code>`; matches that code and every code below it.",
+        ),
     ] = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Only vendors changed at or after.")
-    ] = None,
+    updated_since: Annotated[Timestamp | None, Query(description="Only vendors changed at or after.")] = None,
     certification: Annotated[
         CertificationType | None,
         Query(description="Only vendors holding a verified certification of this type valid on `as_of`."),
     ] = None,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="With `certification`: the day it must be valid on (default: today, Los Angeles)."),
     ] = None,
 ) -> VendorPage:
@@ -107,6 +121,7 @@ async def vendors_list(
     response_model=Vendor,
     summary="Get a vendor",
     responses=problem_responses(*AUTH_PROBLEMS, NotFound, ValidationFailed),
+    openapi_extra=json_examples(status_200=examples.VENDOR),
 )
 async def vendors_get(vendor_id: uuid.UUID, session: Session, _: Reader, response: Response) -> Vendor:
     vendor = await service.get(session, vendor_id)

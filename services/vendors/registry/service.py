@@ -1,4 +1,5 @@
-"""Rules of the vendor registry. Each function is one transaction, committed here, audited here."""
+"""Rules of the vendor registry. Writes go through the kernel's `TrackedTable` (version, timestamps, audit,
+lifecycle); the unit of work commits them."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import diff
 from services.common.auth import Principal
+from services.common.clock import city_today
 from services.common.concurrency import check_version
-from services.common.db import new_id, utcnow
 from services.common.pagination import Pager
-from services.common.problems import BadRequest, InvalidTransition, NotFound, ValidationFailed
+from services.common.problems import FieldError, InvalidTransition, NotFound, ValidationFailed
+from services.common.records import TrackedTable
 from services.common.stored import FROM_DATABASE
 from services.common.transitions import StateMachine
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     COMMODITY_FORMATS,
     CertificationType,
@@ -28,9 +30,11 @@ from services.vendors.contracts import (
     VendorUpdate,
     canonical_commodity_code,
 )
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.db import audit
 from services.vendors.registry import repository
 from services.vendors.registry.names import normalize_name, search_terms
+from services.vendors.registry.repository import VendorRecord
 
 S = VendorStatus
 LIFECYCLE = StateMachine(
@@ -46,11 +50,13 @@ LIFECYCLE = StateMachine(
     },
 )
 # Moves that take a vendor out of good standing must say why.
-REASON_REQUIRED = {S.suspended, S.debarred}
+VENDORS = TrackedTable(
+    repository.vendors, "vendor", audit, LIFECYCLE, reason_required=frozenset({S.suspended, S.debarred})
+)
 
 
-def to_contract(row: dict[str, Any]) -> Vendor:
-    return Vendor.model_validate(row, context=FROM_DATABASE)
+def to_contract(row: VendorRecord) -> Vendor:
+    return Vendor.model_validate(row, from_attributes=True, context=FROM_DATABASE)
 
 
 def derived_name_fields(legal_name: str, dba_names: list[str]) -> dict[str, str]:
@@ -62,29 +68,21 @@ def derived_name_fields(legal_name: str, dba_names: list[str]) -> dict[str, str]
 
 
 async def create(session: AsyncSession, data: VendorCreate, actor: Principal) -> Vendor:
-    vendor_id = new_id()
     fields = data.model_dump(mode="json", exclude={"commodity_codes"})
-    now = utcnow()
-    await repository.insert_vendor(
-        session,
-        {
-            **fields,
-            **derived_name_fields(data.legal_name, data.dba_names),
-            "id": vendor_id,
-            "vendor_number": await repository.next_vendor_number(session),
-            "status": S.draft.value,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    values = {
+        **fields,
+        **derived_name_fields(data.legal_name, data.dba_names),
+        "vendor_number": await repository.next_vendor_number(session),
+        "status": S.draft.value,
+    }
+    recorded = {
+        **data.model_dump(mode="json"),
+        "vendor_number": values["vendor_number"],
+        "status": S.draft.value,
+    }
+    vendor_id = await VENDORS.insert(session, values, actor=actor, changes=recorded)
     await repository.replace_commodity_codes(session, vendor_id, data.commodity_codes)
-    vendor = await _load(session, vendor_id)
-    await audit.record(
-        session, actor=actor, action="create", entity="vendor", entity_id=vendor_id, changes=_snapshot(vendor)
-    )
-    await session.commit()
-    return vendor
+    return await _load(session, vendor_id)
 
 
 async def get(session: AsyncSession, vendor_id: uuid.UUID) -> Vendor:
@@ -107,38 +105,28 @@ async def update(
             allowed_transitions=[],
         )
     changes = data.model_dump(mode="json", exclude_unset=True)
-    for field, value in changes.items():
-        if value is None and field not in ("size_class",):
-            raise ValidationFailed(f"`{field}` cannot be null; leave it out to keep it.")
     if not changes:
         return before
-    codes = data.commodity_codes if "commodity_codes" in changes else None
+    codes = None if data.commodity_codes is MISSING else data.commodity_codes
     changes.pop("commodity_codes", None)
     legal_name = changes.get("legal_name", before.legal_name)
     dba_names = changes.get("dba_names", before.dba_names)
-    await repository.update_vendor(
-        session,
-        vendor_id,
-        {
-            **changes,
-            **derived_name_fields(legal_name, dba_names),
-            "version": before.version + 1,
-            "updated_at": utcnow(),
-        },
-    )
     if codes is not None:
         await repository.replace_commodity_codes(session, vendor_id, codes)
-    after = await _load(session, vendor_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="vendor",
-        entity_id=vendor_id,
-        changes=diff(_snapshot(before), _snapshot(after)),
+    after_codes = [code.model_dump(mode="json") for code in codes] if codes is not None else None
+    recorded = diff(
+        _snapshot(before),
+        {**_snapshot(before), **changes, **({"commodity_codes": after_codes} if codes is not None else {})},
     )
-    await session.commit()
-    return after
+    await VENDORS.change(
+        session,
+        vendor_id,
+        before.version,
+        {**changes, **derived_name_fields(legal_name, dba_names)},
+        actor=actor,
+        changes=recorded,
+    )
+    return await _load(session, vendor_id)
 
 
 async def transition(
@@ -151,24 +139,10 @@ async def transition(
             current_status=before.status.value,
             allowed_transitions=LIFECYCLE.allowed(before.status),
         )
-    LIFECYCLE.check(before.status, move.to)
-    if move.to in REASON_REQUIRED and not move.reason:
-        raise ValidationFailed(f"A `reason` is required to move a vendor to `{move.to.value}`.")
-    await repository.update_vendor(
-        session, vendor_id, {"status": move.to.value, "version": before.version + 1, "updated_at": utcnow()}
+    await VENDORS.move(
+        session, vendor_id, before.version, before.status, move.to, actor=actor, reason=move.reason
     )
-    after = await _load(session, vendor_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action=f"transition:{move.to.value}",
-        entity="vendor",
-        entity_id=vendor_id,
-        changes={"status": [before.status.value, move.to.value]},
-        reason=move.reason,
-    )
-    await session.commit()
-    return after
+    return await _load(session, vendor_id)
 
 
 async def list_page(
@@ -193,7 +167,12 @@ async def list_page(
     if updated_since is not None:
         statement = repository.filter_updated_since(statement, updated_since)
     if as_of is not None and certification is None:
-        raise ValidationFailed("`as_of` dates the `certification` filter; send both or neither.")
+        raise ValidationFailed(
+            "`as_of` dates the `certification` filter; send both or neither.",
+            errors=[
+                FieldError(location=["query", "as_of"], message="needs `certification`", code=CROSS_FIELD)
+            ],
+        )
     if certification is not None:
         as_of = as_of or city_today()
         statement = repository.filter_by_certification(statement, certification, as_of)
@@ -210,11 +189,9 @@ async def list_page(
 
 
 def name_search_terms(q: str) -> list[str]:
-    """The words of a `q` name search (400 when none survive normalisation)."""
-    terms = search_terms(q)
-    if not terms:
-        raise BadRequest("`q` has no searchable words once punctuation and legal suffixes are removed.")
-    return terms
+    """The words of a `q` name search; none when only punctuation or legal suffixes were given, which
+    then match no vendor (an empty page, not an error: the document cannot tell such a `q` apart)."""
+    return search_terms(q)
 
 
 def parse_commodity_filter(value: str) -> tuple[str, str]:
@@ -227,7 +204,10 @@ def parse_commodity_filter(value: str) -> tuple[str, str]:
         schemes = ", ".join(s.value for s in COMMODITY_FORMATS)
         raise ValidationFailed(
             f"`commodity` must be `<scheme>:<code>` with a scheme of {schemes} and a code (or code prefix) "
-            "valid in it, e.g. `nigp:620-80`."
+            "valid in it, e.g. `nigp:620-80`.",
+            errors=[
+                FieldError(location=["query", "commodity"], message="not `<scheme>:<code>`", code="format")
+            ],
         ) from None
 
 

@@ -9,11 +9,14 @@ Groups: the buyer department, the first item's classification, and periods of th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Date, Numeric, String, Table, cast, func, select, within_group
 from sqlalchemy.sql import Select
 
+from services.common.clock import CITY_TIME_ZONE_NAME
 from services.vendors.awards.models import AwardRow
 from services.vendors.bids.models import BidRow
 from services.vendors.reports.groups import group_columns
@@ -24,8 +27,27 @@ solicitations: Table = SolicitationRow.__table__  # type: ignore[attr-defined]
 bids: Table = BidRow.__table__  # type: ignore[attr-defined]
 awards: Table = AwardRow.__table__  # type: ignore[attr-defined]
 
-CITY_TIME_ZONE = "America/Los_Angeles"
 AVERAGE_PLACES = 2
+
+
+class CompetitionRecord(NamedTuple):
+    """A row of `statement`: the group's keys (those not grouped by are None), then the measures."""
+
+    department: str | None
+    category_scheme: str | None
+    category_code: str | None
+    fiscal_year: int | None
+    fiscal_quarter: int | None
+    month: date | None
+    solicitation_count: int
+    bid_count: int
+    average_bidders: Decimal | None
+    single_bid_count: int
+    single_bid_rate: Decimal | None
+    no_bid_count: int
+    awarded_count: int
+    average_days_to_award: Decimal | None
+    median_days_to_award: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,7 @@ class CompetitionQuery:
 
 
 def close_day() -> ColumnElement[Any]:
-    return cast(func.timezone(CITY_TIME_ZONE, solicitations.c.tender_period_end), Date)
+    return cast(func.timezone(CITY_TIME_ZONE_NAME, solicitations.c.tender_period_end), Date)
 
 
 def first_item(field: str) -> ColumnElement[str]:

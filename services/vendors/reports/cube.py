@@ -13,9 +13,11 @@ exceed its payments holds no share of the spend), ranked by amount, largest firs
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, Table, and_, cast, func, literal, select, true
 from sqlalchemy.sql import Select
@@ -58,6 +60,32 @@ class CubeQuery:
             "top_n": self.top_n,
             **self.filters.fingerprint(),
         }
+
+
+class CubeCellRecord(NamedTuple):
+    """A row of `statement`: the cell's keys (those not asked for are None), its measures, the vendor's
+    number and name when the vendor is a key, the concentration when asked (else None)."""
+
+    vendor_id: uuid.UUID | None
+    category_scheme: str | None
+    category_code: str | None
+    department: str | None
+    month: date | None
+    fiscal_year: int | None
+    fiscal_quarter: int | None
+    amount: Decimal
+    on_contract_amount: Decimal
+    payment_count: int
+    vendor_count: int
+    on_contract_share: Decimal | None
+    sort_amount: Decimal
+    vendor_number: str | None
+    vendor_name: str | None
+    top_n_share: Decimal | None
+    hhi: Decimal | None
+    tail_vendor_count: int | None
+    tail_amount: Decimal | None
+    tail_share: Decimal | None
 
 
 def needs(dimensions: tuple[SpendDimension, ...]) -> set[Grain]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Boolean,
@@ -61,6 +62,22 @@ solicitations: Table = SolicitationRow.__table__  # type: ignore[attr-defined]
 ANY = "any"
 NOT_CERTIFIED = "obe"  # Other Business Enterprise: the remainder BIP reports set against the certified
 DAY = Date()
+
+
+class DiversityRecord(NamedTuple):
+    """A row of `statement`: the group's keys (those not grouped by are None), then the type's figures."""
+
+    department: str | None
+    category_scheme: str | None
+    category_code: str | None
+    fiscal_year: int | None
+    fiscal_quarter: int | None
+    month: date | None
+    certification_type: str
+    numerator: Decimal
+    denominator: Decimal
+    share: Decimal | None
+    certified_vendor_count: int
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 Periods are the City's: a fiscal year is named by the year it ends in (FY2026 = July 2025 to June 2026)
 and its quarters are calendar quarters counted from July. The SQL below computes them from a date
-column, as `services.common.reference` does in Python.
+column, as `services.common.clock` does in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from sqlalchemy import Date, Integer, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement, Label
@@ -18,6 +19,23 @@ from services.vendors.reports.spend import fiscal_quarter_of
 
 # Adding six months to a day moves July into the next calendar year: the fiscal year's name.
 _SIX_MONTHS: ColumnClause[Any] = literal_column("interval '6 months'")
+
+
+class GroupKeys(Protocol):
+    """A grouped report's row keys (`group_columns`): those the report was not grouped by are None."""
+
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def category_scheme(self) -> str | None: ...
+    @property
+    def category_code(self) -> str | None: ...
+    @property
+    def fiscal_year(self) -> int | None: ...
+    @property
+    def fiscal_quarter(self) -> int | None: ...
+    @property
+    def month(self) -> date | None: ...
 
 
 def fiscal_year_of(day: ColumnElement[Any]) -> ColumnElement[int]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Table, and_, exists, func, literal, or_, select, true
 from sqlalchemy.sql import Select
@@ -31,6 +32,19 @@ vendors: Table = VendorRow.__table__  # type: ignore[attr-defined]
 commodities: Table = VendorCommodityRow.__table__  # type: ignore[attr-defined]
 
 NOT_CERTIFIED = "obe"
+
+
+class PoolRecord(NamedTuple):
+    """A row of `statement`: a code's counts, its spend, and which gaps it has."""
+
+    category_scheme: str
+    category_code: str
+    registered_count: int
+    active_count: int
+    certified_count: int
+    spend: Decimal
+    few_active_vendors: bool
+    no_certified_vendor: bool
 
 
 @dataclass(frozen=True)

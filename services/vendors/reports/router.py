@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from services.common.db import Session
 from services.common.pagination import PageParams
@@ -18,8 +19,10 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
+from services.common.unit_of_work import service_router
 from services.vendors.access import Reader
 from services.vendors.contracts import (
+    COMMODITY_FILTER,
     CommodityScheme,
     CompetitionGroup,
     CompetitionReport,
@@ -28,6 +31,7 @@ from services.vendors.contracts import (
     DiversityGroup,
     DiversityReport,
     DiversityTier,
+    ReportDay,
     ReportFormat,
     SpendCube,
     SpendDimension,
@@ -36,10 +40,11 @@ from services.vendors.contracts import (
     VendorPoolReport,
 )
 from services.vendors.reports import competition, cube, diversity, service
+from services.vendors.reports.pool import PoolQuery as PoolQueryType
 from services.vendors.reports.spend import SpendFilters
-from services.vendors.reports.tabular import csv_openapi, csv_response
+from services.vendors.reports.tabular import CsvResponse, csv_description, csv_openapi, csv_response
 
-router = APIRouter(tags=["reports"])
+router = service_router(tags=["reports"])
 
 REPORT_PROBLEMS = (Unauthorized, Forbidden, BadRequest, ValidationFailed, ServiceUnavailable)
 MAX_LIST_FILTER = 100
@@ -62,23 +67,27 @@ CategoryFilter = Annotated[
     str | None,
     Query(
         max_length=40,
+        pattern=COMMODITY_FILTER,
         description="`<scheme>:<code>`: lines classified at or below that code, e.g. `nigp:620`.",
     ),
 ]
 Departments = Annotated[
     list[Department] | None, Query(max_length=MAX_LIST_FILTER, description="City department codes; repeat.")
 ]
-Format = Annotated[ReportFormat, Query(description="`csv`: every row, streamed, unpaged.")]
+# `format=csv` on the JSON operations is read still, for the clients written before the `.csv`
+# operations, but no longer documented: one operation answers one media type, which generated clients
+# parse without guessing (docs/decisions.md, Reports).
+LegacyFormat = Annotated[ReportFormat, Query(include_in_schema=False)]
 
 
 async def _spend_filters(
     tier: Annotated[SpendTier, Query(description="Which payment lines.")] = SpendTier.prime,
     fiscal_year: FiscalYear = None,
     paid_from: Annotated[
-        date | None, Query(description="Lines paid on or after this day (1900–2199).")
+        ReportDay | None, Query(description="Lines paid on or after this day (1900–2199).")
     ] = None,
     paid_to: Annotated[
-        date | None, Query(description="Lines paid on or before this day (1900–2199).")
+        ReportDay | None, Query(description="Lines paid on or before this day (1900–2199).")
     ] = None,
     department: Departments = None,
     vendor_id: Annotated[
@@ -122,17 +131,7 @@ streamed. Cells are summed from rollups that triggers update in the same transac
 line, so every figure is that of the payments at the time of the request, never of a last refresh."""
 
 
-@router.get(
-    "/reports/spend-cube",
-    response_model=SpendCube,
-    summary="Spend cube",
-    description=SPEND_CUBE,
-    responses={**csv_openapi("cells"), **problem_responses(*REPORT_PROBLEMS)},
-)
-async def reports_spend_cube(
-    session: Session,
-    pager: PageParams,
-    _: Reader,
+async def _cube_query(
     filters: Annotated[SpendFilters, Depends(_spend_filters)],
     dimension: Annotated[
         list[SpendDimension] | None, Query(max_length=6, description="What cells are split by; repeat.")
@@ -141,9 +140,8 @@ async def reports_spend_cube(
     concentration: Annotated[bool, Query(description="Add top-N share, HHI and tail spend.")] = False,
     top_n: Annotated[int, Query(ge=1, le=100, description="N of `top_n_share`.")] = 5,
     sort: SpendSort = SpendSort.dimensions,
-    format: Format = ReportFormat.json,
-) -> Any:
-    query = cube.CubeQuery(
+) -> cube.CubeQuery:
+    return cube.CubeQuery(
         dimensions=service.distinct(dimension),
         level=category_level,
         filters=filters,
@@ -151,29 +149,57 @@ async def reports_spend_cube(
         concentration=concentration,
         top_n=top_n,
     )
+
+
+CubeQuery = Annotated[cube.CubeQuery, Depends(_cube_query)]
+
+
+def _spend_cube_csv(session: Session, query: cube.CubeQuery) -> CsvResponse:
+    return csv_response(service.spend_cube_rows(session, query), service.cube_columns(query), "spend-cube")
+
+
+@router.get(
+    "/reports/spend-cube",
+    response_model=SpendCube,
+    summary="Spend cube",
+    description=SPEND_CUBE,
+    responses=problem_responses(*REPORT_PROBLEMS),
+)
+async def reports_spend_cube(
+    session: Session, pager: PageParams, _: Reader, query: CubeQuery, format: LegacyFormat = ReportFormat.json
+) -> Any:
     if format is ReportFormat.csv:
-        return csv_response(
-            service.spend_cube_rows(session, query), service.cube_columns(query), "spend-cube"
-        )
+        return _spend_cube_csv(session, query)
     cells, token = await service.spend_cube_page(session, pager, query)
     return SpendCube(
         items=cells,
         next_page_token=token,
         dimensions=list(query.dimensions),
-        category_level=category_level,
-        tier=SpendTier(filters.tier),
+        category_level=query.level,
+        tier=SpendTier(query.filters.tier),
     )
 
 
-DateFrom = Annotated[date | None, Query(description="On or after this day (1900–2199).")]
-DateTo = Annotated[date | None, Query(description="On or before this day (1900–2199).")]
+@router.get(
+    "/reports/spend-cube.csv",
+    response_class=CsvResponse,
+    summary="Spend cube as CSV",
+    description=csv_description("cell", "reports_spend_cube"),
+    responses={**csv_openapi("cells"), **problem_responses(*REPORT_PROBLEMS)},
+)
+async def reports_spend_cube_csv(session: Session, _: Reader, query: CubeQuery) -> CsvResponse:
+    return _spend_cube_csv(session, query)
+
+
+DateFrom = Annotated[ReportDay | None, Query(description="On or after this day (1900–2199).")]
+DateTo = Annotated[ReportDay | None, Query(description="On or before this day (1900–2199).")]
 
 
 def _dated_filters(
     fiscal_year: int | None,
     date_from: date | None,
     date_to: date | None,
-    department: list[str] | None,
+    department: Sequence[str] | None,
     category: str | None,
 ) -> SpendFilters:
     first, last = service.date_range(fiscal_year, ("date_from", date_from), ("date_to", date_to))
@@ -205,17 +231,7 @@ Groups are the award's (its contract's department, else the buyer's; its solicit
 classification; its award date) or the payment line's. Filters combine with AND."""
 
 
-@router.get(
-    "/reports/diversity",
-    response_model=DiversityReport,
-    summary="Diversity utilisation",
-    description=DIVERSITY,
-    responses={**csv_openapi("rows"), **problem_responses(*REPORT_PROBLEMS)},
-)
-async def reports_diversity(
-    session: Session,
-    pager: PageParams,
-    _: Reader,
+async def _diversity_query(
     basis: DiversityBasis = DiversityBasis.award,
     tier: DiversityTier = DiversityTier.tier_1,
     group_by: Annotated[
@@ -227,27 +243,59 @@ async def reports_diversity(
     date_to: DateTo = None,
     department: Departments = None,
     category: CategoryFilter = None,
-    format: Format = ReportFormat.json,
-) -> Any:
-    query = diversity.DiversityQuery(
+) -> diversity.DiversityQuery:
+    return diversity.DiversityQuery(
         basis=basis,
         tier=tier,
         groups=tuple(group.value for group in service.distinct(group_by)),
         level=category_level,
         filters=_dated_filters(fiscal_year, date_from, date_to, department, category),
     )
+
+
+DiversityQuery = Annotated[diversity.DiversityQuery, Depends(_diversity_query)]
+
+
+def _diversity_csv(session: Session, query: diversity.DiversityQuery) -> CsvResponse:
+    return csv_response(service.diversity_rows(session, query), service.diversity_columns(query), "diversity")
+
+
+@router.get(
+    "/reports/diversity",
+    response_model=DiversityReport,
+    summary="Diversity utilisation",
+    description=DIVERSITY,
+    responses=problem_responses(*REPORT_PROBLEMS),
+)
+async def reports_diversity(
+    session: Session,
+    pager: PageParams,
+    _: Reader,
+    query: DiversityQuery,
+    format: LegacyFormat = ReportFormat.json,
+) -> Any:
     if format is ReportFormat.csv:
-        rows = service.diversity_rows(session, query)
-        return csv_response(rows, service.diversity_columns(query), "diversity")
+        return _diversity_csv(session, query)
     items, token = await service.diversity_page(session, pager, query)
     return DiversityReport(
         items=items,
         next_page_token=token,
-        basis=basis,
-        tier=tier,
+        basis=query.basis,
+        tier=query.tier,
         group_by=[DiversityGroup(g) for g in query.groups],
-        category_level=category_level,
+        category_level=query.level,
     )
+
+
+@router.get(
+    "/reports/diversity.csv",
+    response_class=CsvResponse,
+    summary="Diversity utilisation as CSV",
+    description=csv_description("line", "reports_diversity"),
+    responses={**csv_openapi("lines"), **problem_responses(*REPORT_PROBLEMS)},
+)
+async def reports_diversity_csv(session: Session, _: Reader, query: DiversityQuery) -> CsvResponse:
+    return _diversity_csv(session, query)
 
 
 COMPETITION = """Per group (`group_by`, repeat it; none gives the City-wide row): the solicitations whose bids
@@ -257,17 +305,7 @@ the close to the award date (average and median). Groups are the buyer departmen
 classification and periods of the close. `date_from`/`date_to` and `fiscal_year` select by the close."""
 
 
-@router.get(
-    "/reports/competition",
-    response_model=CompetitionReport,
-    summary="Competition",
-    description=COMPETITION,
-    responses={**csv_openapi("rows"), **problem_responses(*REPORT_PROBLEMS)},
-)
-async def reports_competition(
-    session: Session,
-    pager: PageParams,
-    _: Reader,
+async def _competition_query(
     group_by: Annotated[
         list[CompetitionGroup] | None, Query(max_length=5, description="Row groups; repeat.")
     ] = None,
@@ -277,23 +315,56 @@ async def reports_competition(
     date_to: DateTo = None,
     department: Departments = None,
     category: CategoryFilter = None,
-    format: Format = ReportFormat.json,
-) -> Any:
-    query = competition.CompetitionQuery(
+) -> competition.CompetitionQuery:
+    return competition.CompetitionQuery(
         groups=tuple(group.value for group in service.distinct(group_by)),
         level=category_level,
         filters=_dated_filters(fiscal_year, date_from, date_to, department, category),
     )
+
+
+CompetitionQuery = Annotated[competition.CompetitionQuery, Depends(_competition_query)]
+
+
+def _competition_csv(session: Session, query: competition.CompetitionQuery) -> CsvResponse:
+    rows = service.competition_rows(session, query)
+    return csv_response(rows, service.competition_columns(query), "competition")
+
+
+@router.get(
+    "/reports/competition",
+    response_model=CompetitionReport,
+    summary="Competition",
+    description=COMPETITION,
+    responses=problem_responses(*REPORT_PROBLEMS),
+)
+async def reports_competition(
+    session: Session,
+    pager: PageParams,
+    _: Reader,
+    query: CompetitionQuery,
+    format: LegacyFormat = ReportFormat.json,
+) -> Any:
     if format is ReportFormat.csv:
-        rows = service.competition_rows(session, query)
-        return csv_response(rows, service.competition_columns(query), "competition")
+        return _competition_csv(session, query)
     items, token = await service.competition_page(session, pager, query)
     return CompetitionReport(
         items=items,
         next_page_token=token,
         group_by=[CompetitionGroup(g) for g in query.groups],
-        category_level=category_level,
+        category_level=query.level,
     )
+
+
+@router.get(
+    "/reports/competition.csv",
+    response_class=CsvResponse,
+    summary="Competition as CSV",
+    description=csv_description("row", "reports_competition"),
+    responses={**csv_openapi("rows"), **problem_responses(*REPORT_PROBLEMS)},
+)
+async def reports_competition_csv(session: Session, _: Reader, query: CompetitionQuery) -> CsvResponse:
+    return _competition_csv(session, query)
 
 
 VENDOR_POOL = """Per commodity code at `category_level` (a vendor registered under `620-80-21` counts under
@@ -306,17 +377,7 @@ registered under it is listed too. `gaps` flags a thin pool: `few_active_vendors
 active vendors is certified. `gaps_only=true` lists only those codes."""
 
 
-@router.get(
-    "/reports/vendor-pool",
-    response_model=VendorPoolReport,
-    summary="Vendor pool and its gaps",
-    description=VENDOR_POOL,
-    responses={**csv_openapi("rows"), **problem_responses(*REPORT_PROBLEMS)},
-)
-async def reports_vendor_pool(
-    session: Session,
-    pager: PageParams,
-    _: Reader,
+async def _pool_query(
     category_level: CategoryLevel = 2,
     scheme: Annotated[CommodityScheme | None, Query(description="Only this scheme's codes.")] = None,
     category: CategoryFilter = None,
@@ -327,9 +388,8 @@ async def reports_vendor_pool(
         int, Query(ge=1, le=1000, description="Fewer active vendors than this is a gap.")
     ] = 3,
     gaps_only: Annotated[bool, Query(description="Only codes with a gap.")] = False,
-    format: Format = ReportFormat.json,
-) -> Any:
-    query = service.pool_query(
+) -> PoolQueryType:
+    return service.pool_query(
         level=category_level,
         scheme=scheme,
         category=category,
@@ -337,13 +397,47 @@ async def reports_vendor_pool(
         min_active=min_active,
         gaps_only=gaps_only,
     )
+
+
+PoolQuery = Annotated[PoolQueryType, Depends(_pool_query)]
+
+
+def _vendor_pool_csv(session: Session, query: PoolQueryType) -> CsvResponse:
+    return csv_response(service.vendor_pool_rows(session, query), service.POOL_COLUMNS, "vendor-pool")
+
+
+@router.get(
+    "/reports/vendor-pool",
+    response_model=VendorPoolReport,
+    summary="Vendor pool and its gaps",
+    description=VENDOR_POOL,
+    responses=problem_responses(*REPORT_PROBLEMS),
+)
+async def reports_vendor_pool(
+    session: Session,
+    pager: PageParams,
+    _: Reader,
+    query: PoolQuery,
+    format: LegacyFormat = ReportFormat.json,
+) -> Any:
     if format is ReportFormat.csv:
-        return csv_response(service.vendor_pool_rows(session, query), service.POOL_COLUMNS, "vendor-pool")
+        return _vendor_pool_csv(session, query)
     items, token = await service.vendor_pool_page(session, pager, query)
     return VendorPoolReport(
         items=items,
         next_page_token=token,
-        category_level=category_level,
+        category_level=query.level,
         fiscal_year=query.fiscal_year,
-        min_active=min_active,
+        min_active=query.min_active,
     )
+
+
+@router.get(
+    "/reports/vendor-pool.csv",
+    response_class=CsvResponse,
+    summary="Vendor pool and its gaps as CSV",
+    description=csv_description("code", "reports_vendor_pool"),
+    responses={**csv_openapi("codes"), **problem_responses(*REPORT_PROBLEMS)},
+)
+async def reports_vendor_pool_csv(session: Session, _: Reader, query: PoolQuery) -> CsvResponse:
+    return _vendor_pool_csv(session, query)

@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import reference
+from services.common import clock
+from services.common.clock import city_today, fiscal_year_dates
 from services.common.money import CENTS
 from services.common.pagination import Pager
 from services.common.problems import FieldError, ValidationFailed
-from services.vendors.certifications.validity import city_today
 from services.vendors.contracts import (
     CommodityScheme,
     CompetitionRow,
@@ -29,9 +29,11 @@ from services.vendors.contracts import (
     VendorPoolGap,
     VendorPoolRow,
 )
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.registry.service import parse_commodity_filter
 from services.vendors.reports import competition, cube, diversity, pool, snapshot
-from services.vendors.reports.spend import SpendFilters, fiscal_year_dates
+from services.vendors.reports.groups import GroupKeys
+from services.vendors.reports.spend import SpendFilters
 from services.vendors.reports.tabular import Column
 
 # Days a report may name: far enough from the calendar's ends that every period around them exists.
@@ -59,7 +61,7 @@ def date_range(
     (first_name, first_day), (last_name, last_day) = first, last
     check_days(**{first_name: first_day, last_name: last_day})
     if first_day is not None and last_day is not None and first_day > last_day:
-        raise invalid(last_name, f"`{last_name}` is before `{first_name}`.", "range")
+        raise invalid(last_name, f"`{last_name}` is before `{first_name}`.", CROSS_FIELD)
     if fiscal_year is None:
         return first_day, last_day
     year_first, year_last = fiscal_year_dates(fiscal_year)
@@ -86,6 +88,7 @@ def check_cube(query: cube.CubeQuery) -> None:
             "concentration",
             "Concentration describes how a cell's spend is spread over its vendors: leave `vendor` out "
             "of `dimension` to ask for it.",
+            CROSS_FIELD,
         )
 
 
@@ -94,14 +97,14 @@ async def spend_cube_page(
 ) -> tuple[list[SpendCell], str | None]:
     check_cube(query)
     statement, order = cube.statement(query)
-    rows, token = await _page(session, pager, statement, order, query.fingerprint())
+    rows, token = await _page(session, pager, statement, order, query.fingerprint(), cube.CubeCellRecord)
     return CELLS.validate_python([to_cell(row, query) for row in rows]), token
 
 
-def spend_cube_rows(session: AsyncSession, query: cube.CubeQuery) -> AsyncIterator[dict[str, Any]]:
+def spend_cube_rows(session: AsyncSession, query: cube.CubeQuery) -> AsyncIterator[cube.CubeCellRecord]:
     check_cube(query)
     statement, order = cube.statement(query)
-    return snapshot.stream(session, statement.order_by(*order))
+    return snapshot.stream(session, statement.order_by(*order), cube.CubeCellRecord)
 
 
 def _money(amount: Decimal | None) -> dict[str, Any]:
@@ -112,109 +115,124 @@ def _month(value: date | None) -> str | None:
     return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
-def to_cell(row: dict[str, Any], query: cube.CubeQuery) -> dict[str, Any]:
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """An amount as the JSON form writes it, for CSV."""
+    return None if amount is None else amount.quantize(CENTS)
+
+
+def to_cell(row: cube.CubeCellRecord, query: cube.CubeQuery) -> dict[str, Any]:
     """A cell as the contract's fields; a page is validated in one call (`CELLS`), which costs a
     fraction of building its models one by one."""
     concentration = None
     if query.concentration:
         concentration = {
             "top_n": query.top_n,
-            "top_n_share": row["top_n_share"],
-            "hhi": row["hhi"],
-            "tail_vendor_count": row["tail_vendor_count"],
-            "tail_amount": _money(row["tail_amount"]),
-            "tail_share": row["tail_share"],
+            "top_n_share": row.top_n_share,
+            "hhi": row.hhi,
+            "tail_vendor_count": row.tail_vendor_count,
+            "tail_amount": _money(row.tail_amount),
+            "tail_share": row.tail_share,
         }
     return dict(
-        vendor_id=row.get("vendor_id"),
-        vendor_number=row.get("vendor_number"),
-        vendor_name=row.get("vendor_name"),
-        category_scheme=row.get("category_scheme"),
-        category_code=row.get("category_code"),
-        department=row.get("department"),
-        month=_month(row.get("month")),
-        fiscal_year=row.get("fiscal_year"),
-        fiscal_quarter=row.get("fiscal_quarter"),
-        amount=_money(row["amount"]),
-        payment_count=row["payment_count"],
-        vendor_count=row["vendor_count"],
-        on_contract_amount=_money(row["on_contract_amount"]),
-        on_contract_share=row["on_contract_share"],
+        vendor_id=row.vendor_id,
+        vendor_number=row.vendor_number,
+        vendor_name=row.vendor_name,
+        category_scheme=row.category_scheme,
+        category_code=row.category_code,
+        department=row.department,
+        month=_month(row.month),
+        fiscal_year=row.fiscal_year,
+        fiscal_quarter=row.fiscal_quarter,
+        amount=_money(row.amount),
+        payment_count=row.payment_count,
+        vendor_count=row.vendor_count,
+        on_contract_amount=_money(row.on_contract_amount),
+        on_contract_share=row.on_contract_share,
         concentration=concentration,
     )
 
 
-def _field(name: str) -> Column:
-    return name, lambda row: row.get(name)
+# The CSV columns of grouped rows' keys, by the dimension or group that brings them.
+KEY_COLUMNS: dict[str, list[Column[GroupKeys]]] = {
+    "category": [
+        ("category_scheme", lambda row: row.category_scheme),
+        ("category_code", lambda row: row.category_code),
+    ],
+    "department": [("department", lambda row: row.department)],
+    "month": [("month", lambda row: _month(row.month))],
+    "quarter": [
+        ("fiscal_year", lambda row: row.fiscal_year),
+        ("fiscal_quarter", lambda row: row.fiscal_quarter),
+    ],
+    "fiscal_year": [("fiscal_year", lambda row: row.fiscal_year)],
+}
+VENDOR_COLUMNS: list[Column[cube.CubeCellRecord]] = [
+    ("vendor_id", lambda row: row.vendor_id),
+    ("vendor_number", lambda row: row.vendor_number),
+    ("vendor_name", lambda row: row.vendor_name),
+]
 
 
-def _amount(name: str) -> Column:
-    return name, lambda row: None if row.get(name) is None else row[name].quantize(CENTS)
-
-
-def cube_columns(query: cube.CubeQuery) -> list[Column]:
+def cube_columns(query: cube.CubeQuery) -> list[Column[cube.CubeCellRecord]]:
     """The CSV columns: the cells' keys as asked, then every measure."""
-    keys: list[Column] = []
+    keys: list[Column[cube.CubeCellRecord]] = []
     for dimension in query.dimensions:
         if dimension is SpendDimension.vendor:
-            keys += [_field("vendor_id"), _field("vendor_number"), _field("vendor_name")]
-        elif dimension is SpendDimension.category:
-            keys += [_field("category_scheme"), _field("category_code")]
-        elif dimension is SpendDimension.month:
-            keys.append(("month", lambda row: _month(row["month"])))
-        elif dimension is SpendDimension.quarter:
-            keys += [_field("fiscal_year"), _field("fiscal_quarter")]
+            keys += VENDOR_COLUMNS
         else:
-            keys.append(_field(dimension.value))
+            keys += KEY_COLUMNS[dimension.value]
     keys = list({name: (name, value) for name, value in keys}.values())  # a quarter brings its year
-    measures = [
-        _amount("amount"),
-        _field("payment_count"),
-        _field("vendor_count"),
-        _amount("on_contract_amount"),
-        _field("on_contract_share"),
+    measures: list[Column[cube.CubeCellRecord]] = [
+        ("amount", lambda row: _cents(row.amount)),
+        ("payment_count", lambda row: row.payment_count),
+        ("vendor_count", lambda row: row.vendor_count),
+        ("on_contract_amount", lambda row: _cents(row.on_contract_amount)),
+        ("on_contract_share", lambda row: row.on_contract_share),
     ]
     if query.concentration:
-        measures += [("top_n", lambda _row: query.top_n), _field("top_n_share"), _field("hhi")]
-        measures += [_field("tail_vendor_count"), _amount("tail_amount"), _field("tail_share")]
+        measures += [
+            ("top_n", lambda _row: query.top_n),
+            ("top_n_share", lambda row: row.top_n_share),
+            ("hhi", lambda row: row.hhi),
+            ("tail_vendor_count", lambda row: row.tail_vendor_count),
+            ("tail_amount", lambda row: _cents(row.tail_amount)),
+            ("tail_share", lambda row: row.tail_share),
+        ]
     return [*keys, ("currency", lambda _row: "USD"), *measures]
 
 
 # Shared shaping of grouped rows
 
 
-def _group_fields(row: dict[str, Any]) -> dict[str, Any]:
+def _group_fields(row: GroupKeys) -> dict[str, Any]:
     return {
-        "department": row.get("department"),
-        "category_scheme": row.get("category_scheme"),
-        "category_code": row.get("category_code"),
-        "fiscal_year": row.get("fiscal_year"),
-        "fiscal_quarter": row.get("fiscal_quarter"),
-        "month": _month(row.get("month")),
+        "department": row.department,
+        "category_scheme": row.category_scheme,
+        "category_code": row.category_code,
+        "fiscal_year": row.fiscal_year,
+        "fiscal_quarter": row.fiscal_quarter,
+        "month": _month(row.month),
     }
 
 
-def group_key_columns(groups: Sequence[str]) -> list[Column]:
-    keys: list[Column] = []
-    for group in groups:
-        if group == "category":
-            keys += [_field("category_scheme"), _field("category_code")]
-        elif group == "month":
-            keys.append(("month", lambda row: _month(row["month"])))
-        elif group == "quarter":
-            keys += [_field("fiscal_year"), _field("fiscal_quarter")]
-        else:
-            keys.append(_field(group))
-    return list({name: (name, value) for name, value in keys}.values())
+def group_key_columns(groups: Sequence[str]) -> list[Column[GroupKeys]]:
+    """The keys' columns in the order asked; a quarter brings its year, once."""
+    columns = [column for group in groups for column in KEY_COLUMNS[group]]
+    return list({name: (name, value) for name, value in columns}.values())
 
 
 async def _page(
-    session: AsyncSession, pager: Pager, statement: Any, order: list[Any], fingerprint: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
+    session: AsyncSession,
+    pager: Pager,
+    statement: Any,
+    order: list[Any],
+    fingerprint: dict[str, Any],
+    row_type: type[snapshot.Row],
+) -> tuple[list[snapshot.Row], str | None]:
     paged = pager.keyset(statement, order, fingerprint)
-    [rows] = await snapshot.fetch(session, paged)
+    [rows] = await snapshot.fetch(session, row_type, paged)
     names = [str(column.key) for column in order]
-    return pager.page(rows, lambda row: [row[name] for name in names])
+    return pager.page(rows, lambda row: [getattr(row, name) for name in names])
 
 
 # Diversity
@@ -224,36 +242,40 @@ async def diversity_page(
     session: AsyncSession, pager: Pager, query: diversity.DiversityQuery
 ) -> tuple[list[DiversityRow], str | None]:
     statement, order = diversity.statement(query)
-    rows, token = await _page(session, pager, statement, order, query.fingerprint())
+    rows, token = await _page(
+        session, pager, statement, order, query.fingerprint(), diversity.DiversityRecord
+    )
     return [to_diversity_row(row) for row in rows], token
 
 
-def diversity_rows(session: AsyncSession, query: diversity.DiversityQuery) -> AsyncIterator[dict[str, Any]]:
+def diversity_rows(
+    session: AsyncSession, query: diversity.DiversityQuery
+) -> AsyncIterator[diversity.DiversityRecord]:
     statement, order = diversity.statement(query)
-    return snapshot.stream(session, statement.order_by(*order))
+    return snapshot.stream(session, statement.order_by(*order), diversity.DiversityRecord)
 
 
-def to_diversity_row(row: dict[str, Any]) -> DiversityRow:
+def to_diversity_row(row: diversity.DiversityRecord) -> DiversityRow:
     return DiversityRow(
-        certification_type=row["certification_type"],
+        certification_type=row.certification_type,
         **_group_fields(row),
-        numerator=_money(row["numerator"]),
-        denominator=_money(row["denominator"]),
-        share=row["share"],
-        certified_vendor_count=row["certified_vendor_count"],
+        numerator=_money(row.numerator),
+        denominator=_money(row.denominator),
+        share=row.share,
+        certified_vendor_count=row.certified_vendor_count,
     )
 
 
-def diversity_columns(query: diversity.DiversityQuery) -> list[Column]:
-    measures = [
-        _amount("numerator"),
-        _amount("denominator"),
-        _field("share"),
-        _field("certified_vendor_count"),
+def diversity_columns(query: diversity.DiversityQuery) -> list[Column[diversity.DiversityRecord]]:
+    measures: list[Column[diversity.DiversityRecord]] = [
+        ("numerator", lambda row: _cents(row.numerator)),
+        ("denominator", lambda row: _cents(row.denominator)),
+        ("share", lambda row: row.share),
+        ("certified_vendor_count", lambda row: row.certified_vendor_count),
     ]
     return [
         *group_key_columns(query.groups),
-        _field("certification_type"),
+        ("certification_type", lambda row: row.certification_type),
         ("currency", lambda _row: "USD"),
         *measures,
     ]
@@ -266,36 +288,49 @@ async def competition_page(
     session: AsyncSession, pager: Pager, query: competition.CompetitionQuery
 ) -> tuple[list[CompetitionRow], str | None]:
     statement, order = competition.statement(query)
-    rows, token = await _page(session, pager, statement, order, query.fingerprint())
+    rows, token = await _page(
+        session, pager, statement, order, query.fingerprint(), competition.CompetitionRecord
+    )
     return [to_competition_row(row) for row in rows], token
 
 
 def competition_rows(
     session: AsyncSession, query: competition.CompetitionQuery
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[competition.CompetitionRecord]:
     statement, order = competition.statement(query)
-    return snapshot.stream(session, statement.order_by(*order))
+    return snapshot.stream(session, statement.order_by(*order), competition.CompetitionRecord)
 
 
-COMPETITION_MEASURES = (
-    "solicitation_count",
-    "bid_count",
-    "average_bidders",
-    "single_bid_count",
-    "single_bid_rate",
-    "no_bid_count",
-    "awarded_count",
-    "average_days_to_award",
-    "median_days_to_award",
-)
+COMPETITION_MEASURES: list[Column[competition.CompetitionRecord]] = [
+    ("solicitation_count", lambda row: row.solicitation_count),
+    ("bid_count", lambda row: row.bid_count),
+    ("average_bidders", lambda row: row.average_bidders),
+    ("single_bid_count", lambda row: row.single_bid_count),
+    ("single_bid_rate", lambda row: row.single_bid_rate),
+    ("no_bid_count", lambda row: row.no_bid_count),
+    ("awarded_count", lambda row: row.awarded_count),
+    ("average_days_to_award", lambda row: row.average_days_to_award),
+    ("median_days_to_award", lambda row: row.median_days_to_award),
+]
 
 
-def to_competition_row(row: dict[str, Any]) -> CompetitionRow:
-    return CompetitionRow(**_group_fields(row), **{name: row[name] for name in COMPETITION_MEASURES})
+def to_competition_row(row: competition.CompetitionRecord) -> CompetitionRow:
+    return CompetitionRow(
+        **_group_fields(row),
+        solicitation_count=row.solicitation_count,
+        bid_count=row.bid_count,
+        average_bidders=row.average_bidders,
+        single_bid_count=row.single_bid_count,
+        single_bid_rate=row.single_bid_rate,
+        no_bid_count=row.no_bid_count,
+        awarded_count=row.awarded_count,
+        average_days_to_award=row.average_days_to_award,
+        median_days_to_award=row.median_days_to_award,
+    )
 
 
-def competition_columns(query: competition.CompetitionQuery) -> list[Column]:
-    return [*group_key_columns(query.groups), *[_field(name) for name in COMPETITION_MEASURES]]
+def competition_columns(query: competition.CompetitionQuery) -> list[Column[competition.CompetitionRecord]]:
+    return [*group_key_columns(query.groups), *COMPETITION_MEASURES]
 
 
 # Vendor pool
@@ -305,39 +340,43 @@ async def vendor_pool_page(
     session: AsyncSession, pager: Pager, query: pool.PoolQuery
 ) -> tuple[list[VendorPoolRow], str | None]:
     statement, order = pool.statement(query)
-    rows, token = await _page(session, pager, statement, order, query.fingerprint())
+    rows, token = await _page(session, pager, statement, order, query.fingerprint(), pool.PoolRecord)
     return [to_pool_row(row) for row in rows], token
 
 
-def vendor_pool_rows(session: AsyncSession, query: pool.PoolQuery) -> AsyncIterator[dict[str, Any]]:
+def vendor_pool_rows(session: AsyncSession, query: pool.PoolQuery) -> AsyncIterator[pool.PoolRecord]:
     statement, order = pool.statement(query)
-    return snapshot.stream(session, statement.order_by(*order))
+    return snapshot.stream(session, statement.order_by(*order), pool.PoolRecord)
 
 
-def _gaps(row: dict[str, Any]) -> list[VendorPoolGap]:
-    return [gap for gap in VendorPoolGap if row[gap.value]]
+def _gaps(row: pool.PoolRecord) -> list[VendorPoolGap]:
+    flagged = {
+        VendorPoolGap.few_active_vendors: row.few_active_vendors,
+        VendorPoolGap.no_certified_vendor: row.no_certified_vendor,
+    }
+    return [gap for gap in VendorPoolGap if flagged[gap]]
 
 
-def to_pool_row(row: dict[str, Any]) -> VendorPoolRow:
+def to_pool_row(row: pool.PoolRecord) -> VendorPoolRow:
     return VendorPoolRow(
-        category_scheme=row["category_scheme"],
-        category_code=row["category_code"],
-        registered_count=row["registered_count"],
-        active_count=row["active_count"],
-        certified_count=row["certified_count"],
-        spend=_money(row["spend"]),
+        category_scheme=row.category_scheme,
+        category_code=row.category_code,
+        registered_count=row.registered_count,
+        active_count=row.active_count,
+        certified_count=row.certified_count,
+        spend=_money(row.spend),
         gaps=_gaps(row),
     )
 
 
-POOL_COLUMNS: list[Column] = [
-    _field("category_scheme"),
-    _field("category_code"),
-    _field("registered_count"),
-    _field("active_count"),
-    _field("certified_count"),
+POOL_COLUMNS: list[Column[pool.PoolRecord]] = [
+    ("category_scheme", lambda row: row.category_scheme),
+    ("category_code", lambda row: row.category_code),
+    ("registered_count", lambda row: row.registered_count),
+    ("active_count", lambda row: row.active_count),
+    ("certified_count", lambda row: row.certified_count),
     ("currency", lambda _row: "USD"),
-    _amount("spend"),
+    ("spend", lambda row: _cents(row.spend)),
     ("gaps", lambda row: " ".join(gap.value for gap in _gaps(row))),
 ]
 
@@ -352,11 +391,11 @@ def pool_query(
     gaps_only: bool,
 ) -> pool.PoolQuery:
     today = city_today()
-    year = fiscal_year if fiscal_year is not None else reference.fiscal_year(today)
+    year = fiscal_year if fiscal_year is not None else clock.fiscal_year(today)
     first, last = fiscal_year_dates(year)
     code = category_filter(category)
     if code is not None and scheme is not None and code[0] != scheme.value:
-        raise invalid("category", "`category` names another scheme than `scheme`.")
+        raise invalid("category", "`category` names another scheme than `scheme`.", CROSS_FIELD)
     return pool.PoolQuery(
         level=level,
         fiscal_year=year,

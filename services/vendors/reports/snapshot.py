@@ -6,13 +6,17 @@ memory to hash its aggregates in RAM (`work_mem`). SQLAlchemy still writes the S
 shared with the benchmark's bare run); the driver runs it without the ORM's per-row processing, which on
 a large cube would cost more than the aggregation. Inside a transaction that is already open (a test's,
 or a write), the statements join it.
+
+Rows come back as the report's named row (a `NamedTuple`): typed attributes, built by position from the
+driver's record. A frozen dataclass built by keyword costs three to four times what the `dict` of the
+record did, per row of a cube; the named row costs less than the `dict`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
@@ -28,6 +32,8 @@ REPORT_WORK_MEM = "64MB"
 # A report that would run longer is stopped and answered with a 503 rather than holding a connection.
 REPORT_TIMEOUT = "30s"
 CSV_FETCH_ROWS = 2000
+
+Row = TypeVar("Row", bound=NamedTuple)
 
 
 def compile_statement(statement: Select[Any]) -> tuple[str, list[Any]]:
@@ -64,16 +70,31 @@ async def snapshot(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
             ) from exc
 
 
-async def fetch(session: AsyncSession, *statements: Select[Any]) -> list[list[dict[str, Any]]]:
+def row_maker(row_type: type[Row], statement: Select[Any]) -> Callable[[asyncpg.Record], Row]:
+    """Builds `row_type` from the statement's records by position. A field the statement does not select
+    (a key the report was not grouped by) is None; a column the row type has no field for is an error
+    here, on every call, not only when a row comes back."""
+    columns: Sequence[str] = list(statement.selected_columns.keys())
+    fields: tuple[str, ...] = row_type._fields
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise TypeError(f"{row_type.__name__} has no field for the columns {sorted(unknown)}")
+    positions = [columns.index(name) if name in columns else None for name in fields]
+    make = row_type._make
+    return lambda record: make([None if at is None else record[at] for at in positions])
+
+
+async def fetch(session: AsyncSession, row_type: type[Row], *statements: Select[Any]) -> list[list[Row]]:
     """Each statement's rows, all read in one snapshot."""
-    compiled = [compile_statement(statement) for statement in statements]
+    compiled = [(compile_statement(statement), row_maker(row_type, statement)) for statement in statements]
     async with snapshot(session) as driver:
-        return [[dict(row) for row in await driver.fetch(sql, *args)] for sql, args in compiled]
+        return [[make(row) for row in await driver.fetch(sql, *args)] for (sql, args), make in compiled]
 
 
-async def stream(session: AsyncSession, statement: Select[Any]) -> AsyncIterator[dict[str, Any]]:
+async def stream(session: AsyncSession, statement: Select[Any], row_type: type[Row]) -> AsyncIterator[Row]:
     """The statement's rows through a server-side cursor, for output that should not sit in memory."""
     sql, args = compile_statement(statement)
+    make = row_maker(row_type, statement)
     async with snapshot(session) as driver:
         async for row in driver.cursor(sql, *args, prefetch=CSV_FETCH_ROWS):
-            yield dict(row)
+            yield make(row)

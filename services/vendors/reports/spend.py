@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Table, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.common.reference import fiscal_year
+from services.common.clock import fiscal_year
 from services.common.series import SeriesPeriod, next_period_start, period_start
 from services.vendors.payments.models import PaymentRow
 from services.vendors.reports.categories import ROLLUP_LEVEL, code_at_level, level_length
@@ -83,10 +83,6 @@ def implied(key: Collection[Grain]) -> frozenset[Grain]:
     return frozenset(reduced)
 
 
-def fiscal_year_dates(year: int) -> tuple[date, date]:
-    return date(year - 1, 7, 1), date(year, 6, 30)
-
-
 def aligned(first: date | None, last: date | None, period: SeriesPeriod) -> bool:
     """Whether [first, last] starts and ends on `period` boundaries (an open end is aligned)."""
     if first is not None and period_start(first, period) != first:
@@ -95,7 +91,7 @@ def aligned(first: date | None, last: date | None, period: SeriesPeriod) -> bool
 
 
 def fiscal_quarter_of(day: ColumnElement[Any]) -> ColumnElement[int]:
-    """1 for July–September through 4 for April–June (reference.fiscal_quarter, in SQL)."""
+    """1 for July–September through 4 for April–June (clock.fiscal_quarter, in SQL)."""
     month_number = cast(func.date_part("month", day), Integer)
     return (month_number + 5) % 12 // 3 + 1
 

@@ -23,13 +23,13 @@ from sqlalchemy import Table, exists, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.common.clock import city_today
 from services.common.db import create_engine
 from services.vendors.agreements.models import ContractRow, SubcontractRow, contract_number_sequence
 from services.vendors.awards.models import AwardRow
 from services.vendors.bids.models import BidRow, SealingKeyRow
 from services.vendors.bids.sealing import Sealer
 from services.vendors.certifications.models import CertificationRow
-from services.vendors.certifications.validity import city_today
 from services.vendors.db import SCHEMA, audit
 from services.vendors.demo import ADVISORY_LOCK, SEED, Generator
 from services.vendors.payments.models import PaymentRow

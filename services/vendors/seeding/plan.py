@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.common.reference import fiscal_year
+from services.common.clock import fiscal_year
 
 # One Los Angeles fiscal year of procurement (the programme's own figures).
 ACTIVE_VENDORS = 20_000

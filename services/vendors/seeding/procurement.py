@@ -16,11 +16,10 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from services.common.clock import CITY_TIME_ZONE, add_business_days
 from services.common.db import new_id
 from services.common.money import CENTS, Money
-from services.vendors.awards.calendar import add_business_days
 from services.vendors.bids.sealing import Sealer, receipt_hash
-from services.vendors.certifications.validity import CITY_TIME_ZONE
 from services.vendors.contracts import (
     REFERENCE_PREFIXES,
     BidSealedContent,

@@ -21,8 +21,7 @@ from typing import Any
 
 import uuid_utils.compat as uuid_utils
 
-from services.common.reference import fiscal_year
-from services.vendors.awards.calendar import is_business_day
+from services.common.clock import fiscal_year, is_business_day
 from services.vendors.seeding.firms import Firm, detailed_codes
 from services.vendors.seeding.plan import ScalePlan
 from services.vendors.seeding.procurement import DEPARTMENT_WEIGHTS, Contract

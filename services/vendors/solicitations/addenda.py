@@ -7,6 +7,7 @@ days to read it and acknowledge it: close = max(close, issued_at + N days).
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,13 +21,15 @@ from services.vendors.contracts import Addendum, AddendumCreate, SolicitationSta
 from services.vendors.db import audit
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import repository, service
+from services.vendors.solicitations.repository import AddendumRecord
 
 S = SolicitationStatus
 ISSUABLE = {S.published, S.open}
+ISSUE_ADDENDUM = "issue_addendum"  # what the solicitation's audit trail calls it
 
 
-def to_contract(row: dict[str, Any]) -> Addendum:
-    return Addendum.model_validate(row)
+def to_contract(row: AddendumRecord) -> Addendum:
+    return Addendum.model_validate(row, from_attributes=True)
 
 
 async def issue(
@@ -46,37 +49,45 @@ async def issue(
         )
     close = solicitation.tender_period.end
     extended_close = _extended_close(close, now, settings.addendum_extension_days)
-    addendum_id = new_id()
-    row = {
-        "id": addendum_id,
-        "solicitation_id": solicitation_id,
-        "number": await repository.next_addendum_number(session, solicitation_id),
+    addendum = AddendumRecord(
+        id=new_id(),
+        solicitation_id=solicitation_id,
+        number=await repository.next_addendum_number(session, solicitation_id),
+        title=data.title,
+        description=data.description,
+        issued_at=now,
+        issued_by=actor.sub,
+        close_extended_from=close if extended_close else None,
+        close_extended_to=extended_close,
+    )
+    # An addendum is a child row without a version of its own: a plain insert, audited on its solicitation.
+    await repository.insert_addendum(session, asdict(addendum))
+    changes: dict[str, Any] = {
+        "addendum_id": str(addendum.id),
+        "number": addendum.number,
         "title": data.title,
-        "description": data.description,
-        "issued_at": now,
-        "issued_by": actor.sub,
-        "close_extended_from": close if extended_close else None,
-        "close_extended_to": extended_close,
     }
-    await repository.insert_addendum(session, row)
-    changes: dict[str, Any] = {"number": row["number"], "title": data.title}
-    if extended_close is not None:
-        await repository.update_solicitation(
+    if extended_close is None:
+        await audit.record(
+            session,
+            actor=actor,
+            action=ISSUE_ADDENDUM,
+            entity="solicitation",
+            entity_id=solicitation_id,
+            changes=changes,
+        )
+    else:
+        changes["tender_period_end"] = [close.isoformat(), extended_close.isoformat()]
+        await service.SOLICITATIONS.change(
             session,
             solicitation_id,
-            {"tender_period_end": extended_close, "version": solicitation.version + 1, "updated_at": now},
+            solicitation.version,
+            {"tender_period_end": extended_close},
+            actor=actor,
+            changes=changes,
+            action=ISSUE_ADDENDUM,
         )
-        changes["tender_period_end"] = [close.isoformat(), extended_close.isoformat()]
-    await audit.record(
-        session,
-        actor=actor,
-        action="issue_addendum",
-        entity="solicitation",
-        entity_id=solicitation_id,
-        changes={"addendum_id": str(addendum_id), **changes},
-    )
-    await session.commit()
-    return to_contract(row)
+    return to_contract(addendum)
 
 
 def _extended_close(close: datetime, issued_at: datetime, days: int) -> datetime | None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.problems import Conflict, Forbidden
 from services.vendors.registry import repository as registry
+
+
+class VendorNotEligible(Conflict):
+    """A vendor not `active` in the registry where the server requires it: determined responsible at the
+    evaluation, or holding an award on the day it takes effect."""
+
+    slug: ClassVar[str] = "vendor-not-eligible"
+    title: ClassVar[str] = "The vendor is not active in the registry"
 
 
 def claimed_vendor(principal: Principal) -> uuid.UUID:

@@ -7,8 +7,8 @@ could tell competitors who is bidding.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,22 +27,21 @@ from services.vendors.contracts import (
 )
 from services.vendors.db import audit
 from services.vendors.solicitations import bidders, repository, service
+from services.vendors.solicitations.repository import QuestionRecord
 
 S = SolicitationStatus
 
 
-def to_contract(row: dict[str, Any], *, show_asker: bool) -> Question:
-    asker = (
-        QuestionAsker(vendor_id=row["asked_by_vendor_id"], subject=row["asked_by"]) if show_asker else None
-    )
+def to_contract(row: QuestionRecord, *, show_asker: bool) -> Question:
+    asker = QuestionAsker(vendor_id=row.asked_by_vendor_id, subject=row.asked_by) if show_asker else None
     return Question(
-        id=row["id"],
-        solicitation_id=row["solicitation_id"],
-        number=row["number"],
-        question=row["question"],
-        asked_at=row["asked_at"],
-        answer=row["answer"],
-        answered_at=row["answered_at"],
+        id=row.id,
+        solicitation_id=row.solicitation_id,
+        number=row.number,
+        question=row.question,
+        asked_at=row.asked_at,
+        answer=row.answer,
+        answered_at=row.answered_at,
         asker=asker,
     )
 
@@ -53,34 +52,33 @@ async def ask(
     vendor_id = await bidders.active_vendor(session, actor)
     solicitation = await service.load_visible(session, solicitation_id, actor, now, lock="update")
     _check_enquiries_open(solicitation, now)
-    question_id = new_id()
-    row = {
-        "id": question_id,
-        "solicitation_id": solicitation_id,
-        "number": await repository.next_question_number(session, solicitation_id),
-        "question": data.question,
-        "asked_by_vendor_id": vendor_id,
-        "asked_by": actor.sub,
-        "asked_at": now,
-        "answer": None,
-        "answered_by": None,
-        "answered_at": None,
-    }
-    await repository.insert_question(session, row)
+    question = QuestionRecord(
+        id=new_id(),
+        solicitation_id=solicitation_id,
+        number=await repository.next_question_number(session, solicitation_id),
+        question=data.question,
+        asked_by_vendor_id=vendor_id,
+        asked_by=actor.sub,
+        asked_at=now,
+        answer=None,
+        answered_by=None,
+        answered_at=None,
+    )
+    # Questions carry no version (asked once, answered once): plain writes, audited here.
+    await repository.insert_question(session, asdict(question))
     await audit.record(
         session,
         actor=actor,
         action="ask",
         entity="solicitation_question",
-        entity_id=question_id,
+        entity_id=question.id,
         changes={
             "solicitation_id": str(solicitation_id),
             "vendor_id": str(vendor_id),
-            "number": row["number"],
+            "number": question.number,
         },
     )
-    await session.commit()
-    return to_contract(row, show_asker=True)
+    return to_contract(question, show_asker=True)
 
 
 def _check_enquiries_open(solicitation: Solicitation, now: datetime) -> None:
@@ -112,13 +110,17 @@ async def answer(
     row = await repository.get_question(session, solicitation_id, question_id, for_update=True)
     if row is None:
         raise NotFound(f"Solicitation {solicitation_id} has no question {question_id}.")
-    if row["answer"] is not None:
+    if row.answer is not None:
+        answered_at = row.answered_at.isoformat() if row.answered_at else "an earlier time"
         raise Conflict(
-            f"Question {row['number']} was answered at {row['answered_at'].isoformat()}; a correction is "
-            "published as an addendum."
+            f"Question {row.number} was answered at {answered_at}; a correction is published as an addendum."
         )
-    values = {"answer": data.answer, "answered_by": actor.sub, "answered_at": now}
-    await repository.update_question(session, question_id, values)
+    answered = replace(row, answer=data.answer, answered_by=actor.sub, answered_at=now)
+    await repository.update_question(
+        session,
+        question_id,
+        {"answer": answered.answer, "answered_by": answered.answered_by, "answered_at": answered.answered_at},
+    )
     await audit.record(
         session,
         actor=actor,
@@ -127,8 +129,7 @@ async def answer(
         entity_id=question_id,
         changes={"answer": [None, data.answer]},
     )
-    await session.commit()
-    return to_contract({**row, **values}, show_asker=True)
+    return to_contract(answered, show_asker=True)
 
 
 async def list_page(

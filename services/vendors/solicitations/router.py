@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import AwareDatetime, BeforeValidator
+from fastapi import Depends, Query, Response, status
 
-from services.common.auth import AUTH_PROBLEMS, OPTIONAL_TOKEN, Principal, Viewer, requires
+from services.common.auth import AUTH_PROBLEMS
+from services.common.clock import Now
 from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
@@ -25,12 +25,15 @@ from services.common.problems import (
     ValidationFailed,
     problem_responses,
 )
-from services.vendors.access import Bidder, Settings, Writer
+from services.common.unit_of_work import service_router
+from services.vendors.access import Bidder, Reader, Settings, SolicitationMover, Viewer, Writer
 from services.vendors.bids.sealing import Sealer, bid_sealer
 from services.vendors.contracts import (
+    COMMODITY_FILTER,
     Addendum,
     AddendumCreate,
     AddendumPage,
+    CityDepartmentPage,
     Department,
     FundingSource,
     MainCategory,
@@ -45,23 +48,18 @@ from services.vendors.contracts import (
     SolicitationTransition,
     SolicitationType,
     SolicitationUpdate,
+    Timestamp,
+    city_departments,
 )
+from services.vendors.flows import tendering
 from services.vendors.solicitations import addenda, questions, service
-from services.vendors.solicitations.clock import Now
 
-router = APIRouter()
-
-
-def _timestamp_text(value: object) -> object:
-    """A bare number would pass as Unix time; the API speaks RFC 3339 only."""
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("a timestamp is RFC 3339 with an offset, e.g. 2026-07-01T00:00:00Z")
-    return value
+router = service_router()
+departments_router = service_router(tags=["departments"])
 
 
-RFC3339 = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
+RFC3339 = Timestamp
 
-AnyToken = Annotated[Principal, requires()]
 SealerDependency = Annotated[Sealer, Depends(bid_sealer)]
 BASE = "/solicitations"
 PUBLIC = (
@@ -111,7 +109,6 @@ async def solicitations_create(
     " Without `procurement:read`, only published solicitations are listed. `updated_since` sees stored "
     "changes; the moves to `open` and `closed` are read from `tender_period`, not stored.",
     responses=problem_responses(Unauthorized, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def solicitations_list(
     session: Session,
@@ -125,7 +122,11 @@ async def solicitations_list(
     funding_source: Annotated[list[FundingSource] | None, Query()] = None,
     commodity: Annotated[
         str | None,
-        Query(max_length=40, description="`<scheme>:<code>`: items classified at or below that code."),
+        Query(
+            max_length=40,
+            pattern=COMMODITY_FILTER,
+            description="`<scheme>:<code>`: items classified at or below that code.",
+        ),
     ] = None,
     updated_since: Annotated[
         RFC3339 | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
@@ -154,7 +155,6 @@ async def solicitations_list(
     summary="Get a solicitation",
     description="`status` is computed at the server's clock." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def solicitations_get(
     solicitation_id: uuid.UUID, session: Session, viewer: Viewer, now: Now, response: Response
@@ -212,12 +212,12 @@ async def solicitations_transition(
     solicitation_id: uuid.UUID,
     body: SolicitationTransition,
     session: Session,
-    actor: AnyToken,
+    actor: SolicitationMover,
     now: Now,
     sealer: SealerDependency,
     response: Response,
 ) -> Solicitation:
-    solicitation = await service.transition(session, solicitation_id, body, actor, now, sealer)
+    solicitation = await tendering.move_solicitation(session, solicitation_id, body, actor, now, sealer)
     set_etag(response, solicitation.version)
     return solicitation
 
@@ -255,7 +255,6 @@ async def addenda_create(
     summary="List a solicitation's addenda",
     description="In order of issue." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def addenda_list(
     solicitation_id: uuid.UUID, session: Session, pager: PageParams, viewer: Viewer, now: Now
@@ -296,7 +295,6 @@ async def questions_create(
     summary="List a solicitation's questions and answers",
     description="In order of asking. `asker` is shown only to `procurement:write`." + PUBLIC,
     responses=problem_responses(Unauthorized, NotFound, BadRequest, ValidationFailed),
-    openapi_extra=OPTIONAL_TOKEN,
 )
 async def questions_list(
     solicitation_id: uuid.UUID, session: Session, pager: PageParams, viewer: Viewer, now: Now
@@ -322,3 +320,16 @@ async def questions_answer(
     now: Now,
 ) -> Question:
     return await questions.answer(session, solicitation_id, question_id, body, actor, now)
+
+
+@departments_router.get(
+    "/departments",
+    response_model=CityDepartmentPage,
+    summary="List the City's departments",
+    description="The department codes that `buyer_department`, a payment's `department` and the "
+    "`department` filters take, with their names, for clients to build a choice from (reference data, "
+    "one page). The same codes are the `DepartmentCode` enumeration of this document.",
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def departments_list(_: Reader) -> CityDepartmentPage:
+    return city_departments()

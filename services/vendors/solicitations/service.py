@@ -1,4 +1,6 @@
-"""Rules of solicitations. Each public function is one transaction, committed and audited here.
+"""Rules of solicitations. Writes go through the kernel's `TrackedTable` (version, timestamps, audit,
+lifecycle); the unit of work commits them. What a move sets off in other domains (the sealing key, the
+opening, the award ended with a cancellation) is in services/vendors/flows/tendering.py.
 
 Every rule reads the status a client would see at the request's instant (`now`), computed in SQL from
 the stored status and the tender period, so a rule and a list filter never disagree.
@@ -7,25 +9,23 @@ the stored status and the tender period, so a rule and a list filter never disag
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import diff
 from services.common.auth import Principal
 from services.common.concurrency import check_version
-from services.common.db import new_id
 from services.common.money import Money
 from services.common.pagination import Pager
-from services.common.problems import Conflict, InvalidTransition, NotFound, ValidationFailed
+from services.common.problems import Conflict, FieldError, InvalidTransition, NotFound, ValidationFailed
+from services.common.records import TrackedTable
 from services.common.transitions import StateMachine
 from services.vendors.access import EVALUATE, READ, WRITE, can, require_scope
-from services.vendors.awards import closing
-from services.vendors.bids import opening
-from services.vendors.bids import repository as bid_repository
-from services.vendors.bids.sealing import Sealer
 from services.vendors.contracts import (
     REFERENCE_PREFIXES,
     EvaluationCriterion,
@@ -43,10 +43,12 @@ from services.vendors.contracts import (
     check_evaluation_terms,
     check_periods,
 )
+from services.vendors.contracts.patterns import CROSS_FIELD
 from services.vendors.db import audit
 from services.vendors.registry.service import parse_commodity_filter
 from services.vendors.settings import VendorsSettings
 from services.vendors.solicitations import repository
+from services.vendors.solicitations.repository import SolicitationRecord
 
 S = SolicitationStatus
 # Explicit moves only: `open` and `closed` follow the clock. `intent_to_award` and `awarded` follow the
@@ -69,7 +71,13 @@ LIFECYCLE = StateMachine(
 )
 CLOCK_STATUSES = {S.open, S.closed}
 AWARD_MOVES = {S.intent_to_award, S.awarded}
-REASON_REQUIRED = {S.cancelled, S.unsuccessful}
+SOLICITATIONS = TrackedTable(
+    repository.solicitations,
+    "solicitation",
+    audit,
+    LIFECYCLE,
+    reason_required=frozenset({S.cancelled, S.unsuccessful}),
+)
 # The scope each move needs: buyers publish and cancel; evaluators open and judge.
 MOVE_SCOPES = {
     S.published: WRITE,
@@ -81,34 +89,34 @@ MOVE_SCOPES = {
 _AUDIT_EXCLUDED = {"id", "version", "created_at", "updated_at", "status", "bid_count"}
 
 
-def to_contract(row: dict[str, Any]) -> Solicitation:
-    amount, currency = row["estimated_value_amount"], row["estimated_value_currency"]
-    enquiry_start, enquiry_end = row["enquiry_period_start"], row["enquiry_period_end"]
+def to_contract(row: SolicitationRecord) -> Solicitation:
+    amount, currency = row.estimated_value_amount, row.estimated_value_currency
+    enquiry_start, enquiry_end = row.enquiry_period_start, row.enquiry_period_end
     return Solicitation(
-        id=row["id"],
-        reference=row["reference"],
-        ocid=row["ocid"],
-        title=row["title"],
-        description=row["description"],
-        type=SolicitationType(row["type"]),
-        main_category=MainCategory(row["main_category"]),
-        buyer_department=row["buyer_department"],
+        id=row.id,
+        reference=row.reference,
+        ocid=row.ocid,
+        title=row.title,
+        description=row.description,
+        type=SolicitationType(row.type),
+        main_category=MainCategory(row.main_category),
+        buyer_department=row.buyer_department,
         estimated_value=Money(amount=amount, currency=currency) if amount is not None else None,
-        funding_source=FundingSource(row["funding_source"]),
-        items=[SolicitationItem.model_validate(item) for item in row["items"]],
+        funding_source=FundingSource(row.funding_source),
+        items=[SolicitationItem.model_validate(item) for item in row.items],
         enquiry_period=Period(start=enquiry_start, end=enquiry_end) if enquiry_start is not None else None,
-        tender_period=Period(start=row["tender_period_start"], end=row["tender_period_end"]),
-        status=S(row["status"]),
-        disclose_bid_count=row["disclose_bid_count"],
-        bid_count=row["bid_count"],
-        evaluation_method=EvaluationMethod(row["evaluation_method"]),
-        evaluation_criteria=[EvaluationCriterion.model_validate(c) for c in row["evaluation_criteria"]],
-        dbe_goal_percent=row["dbe_goal_percent"],
-        published_at=row["published_at"],
-        opened_at=row["opened_at"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        tender_period=Period(start=row.tender_period_start, end=row.tender_period_end),
+        status=S(row.status),
+        disclose_bid_count=row.disclose_bid_count,
+        bid_count=row.bid_count,
+        evaluation_method=EvaluationMethod(row.evaluation_method),
+        evaluation_criteria=[EvaluationCriterion.model_validate(c) for c in row.evaluation_criteria],
+        dbe_goal_percent=row.dbe_goal_percent,
+        published_at=row.published_at,
+        opened_at=row.opened_at,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -158,32 +166,17 @@ async def create(
     now: datetime,
     settings: VendorsSettings,
 ) -> Solicitation:
-    solicitation_id = new_id()
     reference = _reference(data.type, now.year, await repository.next_number(session))
-    await repository.insert_solicitation(
-        session,
-        {
-            **_columns(data, set(SolicitationCreate.model_fields)),
-            "id": solicitation_id,
-            "reference": reference,
-            "ocid": f"{settings.ocid_prefix}-{reference}",
-            "status": S.draft.value,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    solicitation = await _load(session, solicitation_id, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="solicitation",
-        entity_id=solicitation_id,
-        changes=_snapshot(solicitation),
-    )
-    await session.commit()
-    return solicitation
+    ocid = f"{settings.ocid_prefix}-{reference}"
+    values = {
+        **_columns(data, set(SolicitationCreate.model_fields)),
+        "reference": reference,
+        "ocid": ocid,
+        "status": S.draft,
+    }
+    recorded = {**data.model_dump(mode="json"), "reference": reference, "ocid": ocid}
+    solicitation_id = await SOLICITATIONS.insert(session, values, actor=actor, changes=recorded)
+    return await _load(session, solicitation_id, now)
 
 
 async def get(
@@ -226,41 +219,34 @@ async def update(
             current_status=before.status.value,
         )
     fields = data.model_fields_set
-    nullable = {"description", "estimated_value", "enquiry_period", "dbe_goal_percent"}
-    for field in sorted(fields - nullable):
-        if getattr(data, field) is None:
-            raise ValidationFailed(f"`{field}` cannot be null; leave it out to keep it.")
     if not fields:
         return before
     _check_merged_periods(before, data)
     _check_merged_evaluation_terms(before, data)
     values = _columns(data, fields)
-    if data.type is not None and data.type is not before.type:
+    if data.type is not MISSING and data.type is not before.type:
         values["reference"] = _retyped_reference(before.reference, data.type)
         values["ocid"] = f"{settings.ocid_prefix}-{values['reference']}"
-    await repository.update_solicitation(
-        session, solicitation_id, {**values, "version": before.version + 1, "updated_at": now}
+    recorded = diff(_snapshot(before), {**_snapshot(before), **data.model_dump(mode="json", include=fields)})
+    if "reference" in values:
+        recorded["reference"] = [before.reference, values["reference"]]
+        recorded["ocid"] = [before.ocid, values["ocid"]]
+    await SOLICITATIONS.change(
+        session, solicitation_id, before.version, values, actor=actor, changes=recorded
     )
-    after = await _load(session, solicitation_id, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="solicitation",
-        entity_id=solicitation_id,
-        changes=diff(_snapshot(before), _snapshot(after)),
-    )
-    await session.commit()
-    return after
+    return await _load(session, solicitation_id, now)
 
 
 def _check_merged_periods(before: Solicitation, data: SolicitationUpdate) -> None:
-    enquiry = data.enquiry_period if "enquiry_period" in data.model_fields_set else before.enquiry_period
-    tender = data.tender_period or before.tender_period
+    enquiry = before.enquiry_period if data.enquiry_period is MISSING else data.enquiry_period
+    tender = before.tender_period if data.tender_period is MISSING else data.tender_period
     try:
         check_periods(enquiry, tender)
     except ValueError as exc:
-        raise ValidationFailed(f"With this change, {exc}.") from None
+        raise ValidationFailed(
+            f"With this change, {exc}.",
+            errors=[FieldError(location=["body"], message=str(exc), code=CROSS_FIELD)],
+        ) from None
 
 
 def _check_merged_evaluation_terms(before: Solicitation, data: SolicitationUpdate) -> None:
@@ -277,98 +263,81 @@ def _check_merged_evaluation_terms(before: Solicitation, data: SolicitationUpdat
             merged("dbe_goal_percent"),
         )
     except ValueError as exc:
-        raise ValidationFailed(f"With this change, {exc}.") from None
+        raise ValidationFailed(
+            f"With this change, {exc}.",
+            errors=[FieldError(location=["body"], message=str(exc), code=CROSS_FIELD)],
+        ) from None
 
 
-async def transition(
-    session: AsyncSession,
-    solicitation_id: uuid.UUID,
-    move: SolicitationTransition,
-    actor: Principal,
-    now: datetime,
-    sealer: Sealer,
-) -> Solicitation:
-    before = await load_visible(session, solicitation_id, actor, now, lock="update")
+def check_move(
+    solicitation: Solicitation, move: SolicitationTransition, actor: Principal, now: datetime
+) -> None:
+    """What a client may ask of a solicitation: not the clock's statuses, not the award's, and only along
+    the lifecycle (409 lists the moves a client can make); a publication must be complete."""
     if move.to in CLOCK_STATUSES:
         raise InvalidTransition(
             f"`{move.to.value}` is not a move: a published solicitation is open from the start of its "
             "tender period and closed from its end, by the server clock.",
-            current_status=before.status.value,
-            allowed_transitions=_client_moves(before.status),
+            current_status=solicitation.status.value,
+            allowed_transitions=_client_moves(solicitation.status),
         )
     if move.to in AWARD_MOVES:
         raise InvalidTransition(
             f"`{move.to.value}` follows the award: the notice of intent (POST /v1/procurement/"
             "solicitations/{id}/awards) moves an evaluated solicitation to `intent_to_award`, and the "
             "award taking effect moves it to `awarded`.",
-            current_status=before.status.value,
-            allowed_transitions=_client_moves(before.status),
+            current_status=solicitation.status.value,
+            allowed_transitions=_client_moves(solicitation.status),
         )
     require_scope(actor, MOVE_SCOPES.get(move.to, EVALUATE), f"Moving a solicitation to `{move.to.value}`")
-    if move.to not in LIFECYCLE.allowed(before.status):
+    if move.to not in LIFECYCLE.allowed(solicitation.status):
         raise InvalidTransition(
-            f"A solicitation cannot go from `{before.status.value}` to `{move.to.value}`.",
-            current_status=before.status.value,
-            allowed_transitions=_client_moves(before.status),
+            f"A solicitation cannot go from `{solicitation.status.value}` to `{move.to.value}`.",
+            current_status=solicitation.status.value,
+            allowed_transitions=_client_moves(solicitation.status),
         )
-    if move.to in REASON_REQUIRED and not move.reason:
-        raise ValidationFailed(f"A `reason` is required to move a solicitation to `{move.to.value}`.")
-    values: dict[str, Any] = {"status": move.to.value, "version": before.version + 1, "updated_at": now}
-    changes: dict[str, Any] = {"status": [before.status.value, move.to.value]}
+    if move.to in SOLICITATIONS.reason_required and not move.reason:
+        raise ValidationFailed(
+            f"A `reason` is required to move a solicitation to `{move.to.value}`.",
+            errors=[
+                FieldError(
+                    location=["body", "reason"],
+                    message=f"required to move to `{move.to.value}`",
+                    code=CROSS_FIELD,
+                )
+            ],
+        )
     if move.to is S.published:
-        _check_publishable(before, now)
-        await bid_repository.insert_sealing_key(session, solicitation_id, sealer)
-        values["published_at"] = now
-    elif move.to is S.opened:
-        changes["bids_opened"] = await opening.open_bids(session, solicitation_id, sealer, now)
-        values["opened_at"] = now
-    if before.status is S.intent_to_award:
-        # The award in its window (or stayed) ends with the solicitation, and its protests with it.
-        changes["award_cancelled"] = await closing.close_live_award(
-            session, solicitation_id, f"The solicitation was {move.to.value}: {move.reason}", actor, now
-        )
-    await repository.update_solicitation(session, solicitation_id, values)
-    after = await _load(session, solicitation_id, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action=f"transition:{move.to.value}",
-        entity="solicitation",
-        entity_id=solicitation_id,
-        changes=changes,
-        reason=move.reason,
-    )
-    await session.commit()
-    return after
+        _check_publishable(solicitation, now)
 
 
-def _client_moves(status: SolicitationStatus) -> list[str]:
-    return [move for move in LIFECYCLE.allowed(status) if move not in AWARD_MOVES]
-
-
-async def follow_award(
+async def move(
     session: AsyncSession,
     solicitation: Solicitation,
     to: SolicitationStatus,
     actor: Principal,
-    now: datetime,
+    *,
     reason: str | None = None,
+    values: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> None:
-    """Moves the solicitation along with its award, in the caller's transaction; the caller holds the
-    solicitation locked (`lock="update"`), commits, and passes the solicitation as it read it."""
-    LIFECYCLE.check(solicitation.status, to)
-    await repository.update_solicitation(
-        session, solicitation.id, {"status": to.value, "version": solicitation.version + 1, "updated_at": now}
-    )
-    await audit.record(
+    """Moves the solicitation, as the caller read it under `lock="update"`, along its lifecycle, in the
+    caller's transaction: a client's move (after `check_move`) or one that follows the award."""
+    await SOLICITATIONS.move(
         session,
+        solicitation.id,
+        solicitation.version,
+        solicitation.status,
+        to,
         actor=actor,
-        action=f"transition:{to.value}",
-        entity="solicitation",
-        entity_id=solicitation.id,
-        changes={"status": [solicitation.status.value, to.value]},
         reason=reason,
+        values=values,
+        changes=changes,
     )
+
+
+def _client_moves(status: SolicitationStatus) -> list[str]:
+    return [move for move in LIFECYCLE.allowed(status) if move not in AWARD_MOVES]
 
 
 def _check_publishable(solicitation: Solicitation, now: datetime) -> None:
@@ -402,7 +371,7 @@ async def list_page(
     statuses: list[SolicitationStatus] | None,
     types: list[SolicitationType] | None,
     categories: list[MainCategory] | None,
-    departments: list[str] | None,
+    departments: Sequence[str] | None,
     funding_sources: list[FundingSource] | None,
     commodity: str | None,
     updated_since: datetime | None,

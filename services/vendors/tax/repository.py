@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.vendors.registry.repository import vendors
@@ -14,19 +15,39 @@ from services.vendors.tax.models import TaxProfileRow
 tax_profiles: Table = TaxProfileRow.__table__  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class TaxProfileRecord:
+    vendor_id: uuid.UUID
+    tin_type: str
+    tin_ciphertext: str
+    tin_last4: str
+    tin_fingerprint: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TinHolder:
+    """The vendor whose profile holds a TIN."""
+
+    id: uuid.UUID
+    vendor_number: str
+
+
 async def get_profile(
     session: AsyncSession, vendor_id: uuid.UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> TaxProfileRecord | None:
     statement = select(tax_profiles).where(tax_profiles.c.vendor_id == vendor_id)
     if for_update:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    return TaxProfileRecord(**row) if row is not None else None
 
 
 async def holder_of_fingerprint(
     session: AsyncSession, fingerprint: str, *, other_than: uuid.UUID
-) -> dict[str, Any] | None:
+) -> TinHolder | None:
     """The vendor (id, vendor_number) whose profile has this fingerprint, other than `other_than`."""
     statement = (
         select(vendors.c.id, vendors.c.vendor_number)
@@ -34,15 +55,7 @@ async def holder_of_fingerprint(
         .where(tax_profiles.c.tin_fingerprint == fingerprint, vendors.c.id != other_than)
     )
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
-
-
-async def insert_profile(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(tax_profiles).values(**values))
-
-
-async def update_profile(session: AsyncSession, vendor_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(tax_profiles.update().where(tax_profiles.c.vendor_id == vendor_id).values(**values))
+    return TinHolder(**row) if row is not None else None
 
 
 async def delete_profile(session: AsyncSession, vendor_id: uuid.UUID) -> None:
