@@ -1,0 +1,57 @@
+"""The assets service: the City's real-estate asset registry (land, buildings, structures, parcels)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.assets.db import audit, idempotency_keys, sandbox_clock
+from services.assets.inventory.router import router as inventory_router
+from services.assets.parcels.router import links_router as asset_parcels_router
+from services.assets.parcels.router import router as parcels_router
+from services.assets.registry.router import router as registry_router
+from services.assets.settings import AssetsSettings
+from services.common.app import create_service_app
+from services.common.audit import audit_router
+
+PREFIX = "/v1/real-estate"
+
+
+def create_app(settings: AssetsSettings | None = None) -> FastAPI:
+    settings = settings or AssetsSettings()
+    return create_service_app(
+        settings,
+        title="CityOps Real Estate",
+        description="The City's real-estate asset registry: land, buildings and structures with FRPP-grade "
+        "fields, their status through disposal, and the Assessor's parcels they stand on; the public "
+        "inventory of non-sensitive assets.",
+        version="1.0.0",
+        prefix=PREFIX,
+        routers=[
+            registry_router,
+            asset_parcels_router,
+            parcels_router,
+            inventory_router,
+            audit_router(audit, area="real_estate"),
+        ],
+        idempotency_keys=idempotency_keys,
+        sandbox_clock=sandbox_clock,
+        openapi_tags=[
+            {
+                "name": "assets",
+                "description": "Land, buildings and structures the City owns, leases or manages, with an "
+                "immutable `asset_number`, sizes by type, a WGS84 location, an optional footprint, and a "
+                "status moved through transitions (excess, surplus, disposal…).",
+            },
+            {
+                "name": "parcels",
+                "description": "Los Angeles County Assessor's parcels by APN (`####-###-###`), linked to "
+                "assets many to many.",
+            },
+            {
+                "name": "inventory",
+                "description": "The public property inventory: non-sensitive assets, public fields only, "
+                "open data, no token needed.",
+            },
+            {"name": "audit", "description": "Who changed what, when and why."},
+        ],
+    )

@@ -1,0 +1,7 @@
+"""Imports every table module of the service, so that `metadata` is complete (alembic, tests)."""
+
+from services.assets.db import metadata
+from services.assets.parcels import models as parcel_models
+from services.assets.registry import models as registry_models
+
+__all__ = ["metadata", "parcel_models", "registry_models"]
