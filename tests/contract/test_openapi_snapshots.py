@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 
 from cli.openapi import documents, render, snapshot_path
-from services.common.openapi import duplicate_operation_ids
+from services.common.auth import PLATFORM_SCOPES
+from services.common.openapi import duplicate_operation_ids, misnamed_operations
 from services.common.problems import PROBLEM_MEDIA_TYPE
 
 pytestmark = pytest.mark.contract
 
-OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
-PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PROBLEM_SCHEMAS = {"#/components/schemas/Problem", "#/components/schemas/ValidationProblem"}
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +62,11 @@ def test_operation_ids_are_unique_across_the_platform(generated):
 
 
 def test_operation_ids_are_snake_case_tag_then_action(generated):
-    wrong = []
-    for service, document in generated.items():
-        for label, operation in operations(document):
-            operation_id = operation.get("operationId", "")
-            tags = [tag.replace("-", "_").lower() for tag in operation.get("tags", [])]
-            if not OPERATION_ID.match(operation_id) or not any(
-                f"_{tag}_" in f"_{operation_id}_" for tag in tags
-            ):
-                wrong.append(f"{service}: {label} → {operation_id!r} (tags {operation.get('tags')})")
+    wrong = [
+        f"{service}: {label}"
+        for service, document in generated.items()
+        for label in misnamed_operations(document)
+    ]
     assert not wrong, "operationIds must be `<tag>_<action>` in snake case:\n" + "\n".join(wrong)
 
 
@@ -92,8 +89,14 @@ def test_every_error_response_is_problem_json(generated):
             if not errors:
                 wrong.append(f"{service}: {label} documents no problem response")
             for status, response in errors.items():
-                if response.get("content") != PROBLEM_CONTENT:
+                content = response.get("content", {})
+                reference = content.get(PROBLEM_MEDIA_TYPE, {}).get("schema", {}).get("$ref")
+                if set(content) != {PROBLEM_MEDIA_TYPE} or reference not in PROBLEM_SCHEMAS:
                     wrong.append(f"{service}: {label} {status} is not application/problem+json")
+                if status == "422" and reference != "#/components/schemas/ValidationProblem":
+                    wrong.append(f"{service}: {label} 422 does not promise `errors`")
+                if not response.get("x-problem-types"):
+                    wrong.append(f"{service}: {label} {status} lists no problem types")
     assert not wrong, "\n".join(wrong)
 
 
@@ -102,7 +105,7 @@ def test_operations_document_the_problems_they_can_answer(generated):
     for service, document in generated.items():
         for label, operation in operations(document):
             responses = operation["responses"]
-            expected = set()
+            expected = {"500", "503"}
             if operation.get("security"):
                 # 403 is not required: an operation open to all may still read an optional token.
                 expected.add("401")
@@ -110,7 +113,7 @@ def test_operations_document_the_problems_they_can_answer(generated):
                 expected.add("422")
             parameters = {p["name"].lower() for p in operation.get("parameters", [])}
             if "if-match" in parameters:
-                expected |= {"412", "428"}
+                expected |= {"400", "412", "428"}
             if "idempotency-key" in parameters:
                 expected |= {"409", "422"}
             if "page_token" in parameters:
@@ -129,3 +132,80 @@ def test_creating_posts_accept_an_idempotency_key(generated):
                 if "Idempotency-Key" not in names:
                     missing.append(f"{service}: {label}")
     assert not missing, f"creating POSTs without Idempotency-Key: {missing}"
+
+
+def test_documents_are_valid_openapi(generated):
+    for document in generated.values():
+        validate(document)
+
+
+def test_every_operation_states_its_security_with_platform_scopes(generated):
+    wrong = []
+    for service, document in generated.items():
+        for label, operation in operations(document):
+            if "security" not in operation:
+                wrong.append(f"{service}: {label} states no security (public operations say [])")
+                continue
+            for requirement in operation["security"]:
+                unknown = set(requirement.get("oauth2", [])) - set(PLATFORM_SCOPES)
+                if set(requirement) - {"oauth2"} or unknown:
+                    wrong.append(f"{service}: {label} requires {requirement}, not platform scopes")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_response_is_described_and_carries_the_request_id(generated):
+    wrong = []
+    for service, document in generated.items():
+        for label, operation in operations(document):
+            for status, response in operation["responses"].items():
+                headers = response.get("headers", {})
+                if response.get("description") in (None, "", "Successful Response"):
+                    wrong.append(f"{service}: {label} {status} has no description of its own")
+                if "X-Request-ID" not in headers:
+                    wrong.append(f"{service}: {label} {status} does not declare X-Request-ID")
+                if status == "201" and "Location" not in headers:
+                    wrong.append(f"{service}: {label} 201 does not declare Location")
+                if status in ("429", "503") and "Retry-After" not in headers:
+                    wrong.append(f"{service}: {label} {status} does not declare Retry-After")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_documents_name_their_servers(generated):
+    for document in generated.values():
+        assert {server["url"] for server in document["servers"]} >= {"/"}
+
+
+def _examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    for label, operation in operations(document):
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += [(status, response) for status, response in operation["responses"].items()]
+        for where, body in bodies:
+            for media_type, media in body.get("content", {}).items():
+                if "example" in media:
+                    yield f"{label} {where} {media_type}", media["schema"], media["example"]
+
+
+def test_examples_are_valid_against_their_schemas(generated):
+    checked, wrong = 0, []
+    for service, document in generated.items():
+        for label, schema, example in _examples(document):
+            validator = Draft202012Validator({**schema, "components": document["components"]})
+            errors = [error.message for error in validator.iter_errors(example)]
+            if errors:
+                wrong.append(f"{service}: {label}: {errors[:3]}")
+            checked += 1
+    assert not wrong, "\n".join(wrong)
+    assert checked >= 3  # vendors create (request and answer), get and list at least
+
+
+def test_the_main_vendor_operations_have_examples(generated):
+    paths = generated["vendors"]["paths"]
+    create = paths["/v1/procurement/vendors"]["post"]
+    assert "example" in create["requestBody"]["content"]["application/json"]
+    assert "example" in create["responses"]["201"]["content"]["application/json"]
+    assert (
+        "example"
+        in paths["/v1/procurement/vendors"]["get"]["responses"]["200"]["content"]["application/json"]
+    )
+    get = paths["/v1/procurement/vendors/{vendor_id}"]["get"]
+    assert "example" in get["responses"]["200"]["content"]["application/json"]

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 
 from cli.database import postmaster_pid
@@ -54,6 +55,7 @@ class RunningPlatform:
     data_dir: Path
     gateway_port: int = field(default_factory=free_port)
     vendors_port: int = field(default_factory=free_port)
+    assets_port: int = field(default_factory=free_port)
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
@@ -71,6 +73,7 @@ class RunningPlatform:
         variables = {
             "CITYOPS_GATEWAY_PORT": str(self.gateway_port),
             "CITYOPS_VENDORS_PORT": str(self.vendors_port),
+            "CITYOPS_ASSETS_PORT": str(self.assets_port),
         }
         if self.database_url:
             variables["CITYOPS_DATABASE_URL"] = self.database_url
@@ -125,11 +128,12 @@ class RunningPlatform:
         return self.process.pid
 
     def children(self) -> dict[str, int]:
-        """The supervisor's processes by role: `vendors`, `gateway`, `database-watchdog`, `postgres`."""
+        """The supervisor's processes by role: `vendors`, `assets`, `gateway`, `database-watchdog`,
+        `postgres`."""
         roles: dict[str, int] = {}
         for child in psutil.Process(self.pid).children(recursive=True):
             command = " ".join(child.cmdline())
-            for role in ("vendors", "gateway"):
+            for role in ("vendors", "assets", "gateway"):
                 if f"serve {role}" in command:
                     roles[role] = child.pid
             if "cli.guardian" in command:
@@ -185,3 +189,32 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token(platform: RunningPlatform, scopes: str, vendor: str | None = None) -> str:
+    """A token from `cityops token` with the platform's data folder (a supplier's with `vendor`)."""
+    command = [*CLI, "token", "--scope", scopes, "--sub", f"e2e-{vendor or 'staff'}"]
+    if vendor:
+        command += ["--vendor", vendor]
+    result = subprocess.run(
+        command, env=cli_env(platform.data_dir), capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def problem(response: httpx.Response, status: int, slug: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert response.json()["type"] == f"urn:cityops:problem:{slug}"

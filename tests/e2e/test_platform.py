@@ -8,50 +8,17 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from cli.database import drop_database, ensure_database
+from gateway.health import READINESS_TTL_SECONDS
 
-from .harness import CLI, RunningPlatform, cli_env, processes_using, still_running
+from .harness import CLI, PROBLEM_JSON, RunningPlatform, bearer, cli_env, processes_using, still_running
 
 pytestmark = pytest.mark.e2e
-
-PROBLEM_JSON = "application/problem+json"
-
-
-@pytest.fixture
-def platform_database() -> Iterator[str | None]:
-    """None: the platform starts its embedded PostgreSQL. With CITYOPS_TEST_DATABASE_URL: a fresh
-    database on that server, dropped afterwards."""
-    server = os.environ.get("CITYOPS_TEST_DATABASE_URL")
-    if not server:
-        yield None
-        return
-    name = f"cityops_e2e_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server, name)
-    try:
-        yield url
-    finally:
-        drop_database(server, name)
-
-
-@pytest.fixture
-def platform(platform_database: str | None) -> Iterator[RunningPlatform]:
-    # Not under pytest's tmp_path: a pytest session starting meanwhile makes its base folder private to
-    # root again, and the embedded PostgreSQL runs as another user (pgserver) when the tests run as root.
-    with tempfile.TemporaryDirectory(prefix="cityops-e2e-") as folder:
-        running = RunningPlatform(data_dir=Path(folder) / "data", database_url=platform_database)
-        try:
-            yield running
-        finally:
-            running.kill_everything()
 
 
 def cli_token(platform: RunningPlatform, scopes: str) -> str:
@@ -64,10 +31,6 @@ def cli_token(platform: RunningPlatform, scopes: str) -> str:
         check=True,
     )
     return result.stdout.strip()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def create_vendor(client: httpx.Client, token: str, legal_name: str) -> dict[str, object]:
@@ -126,7 +89,8 @@ def test_the_gateway_serves_the_api_degrades_when_a_service_dies_and_ctrl_c_stop
         assert unavailable.headers["content-type"].startswith(PROBLEM_JSON)
         assert "vendors" in unavailable.text
         assert client.get("/healthz").status_code == 200
-        readiness = client.get("/readyz")
+        # The gateway keeps a readiness answer for a second: a load balancer sees the death within it.
+        readiness = wait_for_status(client, "/readyz", 503, token, seconds=READINESS_TTL_SECONDS + 2.0)
         assert readiness.status_code == 503
         assert readiness.json()["upstreams"]["vendors"] != "ready"
 

@@ -14,7 +14,6 @@ lifecycle test (tests/vendors/test_lifecycle.py) covers with a movable clock.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -26,37 +25,13 @@ import pytest
 
 from tests.vendors.ocds_validator import assert_valid
 
-from .harness import CLI, RunningPlatform, cli_env
-from .test_platform import PROBLEM_JSON, bearer, platform, platform_database
-
-__all__ = ["platform", "platform_database"]
+from .harness import RunningPlatform, bearer, ok, problem, token
 
 pytestmark = pytest.mark.e2e
 
 P = "/v1/procurement"
 STAFF = "procurement:read procurement:write procurement:evaluate procurement:tax_reveal audit:read"
 SEALED_PRICE = "187313.37"
-
-
-def token(platform: RunningPlatform, scopes: str, vendor: str | None = None) -> str:
-    command = [*CLI, "token", "--scope", scopes, "--sub", f"e2e-{vendor or 'staff'}"]
-    if vendor:
-        command += ["--vendor", vendor]
-    result = subprocess.run(
-        command, env=cli_env(platform.data_dir), capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    assert response.json()["type"] == f"urn:cityops:problem:{slug}"
 
 
 def iso(moment: datetime) -> str:

@@ -1,0 +1,125 @@
+"""Every OpenAPI document CityOps publishes passes Spectral (spectral:oas and the OWASP API ruleset) and
+Redocly (recommended) with the committed configuration in tools/contract: 0 errors. The warnings are
+printed at the end of the run."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from .toolkit import REDOCLY_CONFIG, SPECTRAL_RULESET, TOOLS, Findings, redocly, snapshots, spectral
+
+pytestmark = pytest.mark.contract
+
+SNAPSHOTS = {str(path.parent.name): path for path in snapshots()}
+
+
+def document_path(name: str, gateway_document_path: Path) -> Path:
+    return gateway_document_path if name == "gateway" else SNAPSHOTS[name]
+
+
+def assert_no_errors(findings: Findings) -> None:
+    errors = [line for line in findings.listing if line.startswith("error")]
+    shown = "\n".join(errors[:60]) + (f"\n… and {len(errors) - 60} more" if len(errors) > 60 else "")
+    assert not findings.errors, f"{findings.summary()}\n\nFirst errors:\n{shown}"
+
+
+def test_there_are_snapshots_to_lint() -> None:
+    assert SNAPSHOTS, "no services/*/openapi.json found"
+
+
+@pytest.mark.parametrize("name", [*SNAPSHOTS, "gateway"])
+def test_spectral_oas_and_owasp_find_no_error(name, gateway_document_path, lint_findings) -> None:
+    findings = spectral(document_path(name, gateway_document_path))
+    lint_findings.append(findings)
+    assert_no_errors(findings)
+
+
+@pytest.mark.parametrize("name", [*SNAPSHOTS, "gateway"])
+def test_redocly_recommended_finds_no_error(name, gateway_document_path, lint_findings) -> None:
+    findings = redocly(document_path(name, gateway_document_path))
+    lint_findings.append(findings)
+    assert_no_errors(findings)
+
+
+# A rule set to `off`, `warn`, `info` or `hint`, or a new rule defined in place of a stock one.
+RULE_SETTING = re.compile(r"^\s+(?P<rule>[\w:.-]+):\s*(?P<value>off|warn|info|hint|error)?\s*$")
+
+
+@pytest.mark.parametrize("config", [SPECTRAL_RULESET, REDOCLY_CONFIG], ids=lambda p: p.name)
+def test_every_rule_turned_off_or_down_has_its_reason_beside_it(config: Path) -> None:
+    lines = config.read_text(encoding="utf-8").splitlines()
+    unexplained = []
+    for number, line in enumerate(lines):
+        match = RULE_SETTING.match(line)
+        if not match or match["value"] in (None, "error"):
+            continue
+        above = next((lines[i].strip() for i in range(number - 1, -1, -1) if lines[i].strip()), "")
+        if not above.startswith("#"):
+            unexplained.append(f"{config.name}:{number + 1}: {line.strip()}")
+    assert not unexplained, "a rule turned off or down needs a comment saying why, just above:\n" + "\n".join(
+        unexplained
+    )
+
+
+def probe_document() -> dict:
+    """A document with what the stock rules replaced in .spectral.yaml were there to catch."""
+    parameter = {"in": "query", "schema": {"type": "string", "maxLength": 10, "format": "uuid"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "probe", "version": "1", "description": "probe", "contact": {"name": "probe"}},
+        "servers": [
+            {"url": "http://localhost:8000", "description": "local development", "x-internal": True},
+            {"url": "http://api.example.city", "description": "production", "x-internal": False},
+        ],
+        "paths": {
+            "/v1/things/{thing_id}": {
+                "get": {
+                    "operationId": "things_get",
+                    "description": "probe",
+                    "tags": ["things"],
+                    "parameters": [
+                        {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {
+                            "name": "owner_id",
+                            "in": "query",
+                            "schema": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                        },
+                        {"name": "place_id", **parameter},
+                        {"name": "page_token", **parameter},
+                        {"name": "access_token", **parameter},
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+
+
+def test_the_rules_replacing_stock_ones_still_catch_what_those_caught(tmp_path: Path) -> None:
+    probe = TOOLS / "build" / f"probe-{tmp_path.name}.json"
+    probe.parent.mkdir(exist_ok=True)
+    probe.write_text(json.dumps(probe_document()), encoding="utf-8")
+    try:
+        findings = spectral(probe)
+    finally:
+        probe.unlink()
+    parameters = "paths./v1/things/{thing_id}.get.parameters"
+    assert {
+        ("cityops-no-numeric-ids", f"{parameters}.0.schema"),  # an integer id
+        ("cityops-no-numeric-ids", f"{parameters}.1.schema"),  # an optional integer id
+        ("cityops-no-credentials-in-url", f"{parameters}.4.name"),  # a token in the URL
+        ("cityops-no-server-http", "servers.1.url"),  # plain http beyond the loopback
+    } <= findings.located, findings.listing
+    # What the replacements let through: a UUID id, the page cursor, the loopback development server.
+    assert (
+        not {
+            ("cityops-no-numeric-ids", f"{parameters}.2.schema"),
+            ("cityops-no-credentials-in-url", f"{parameters}.3.name"),
+            ("cityops-no-server-http", "servers.0.url"),
+        }
+        & findings.located
+    )
