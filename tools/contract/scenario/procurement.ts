@@ -15,14 +15,14 @@ import {
   directoryList,
   importsCreate,
   ocdsListReleases,
-  reportsSpendCube,
+  reportsSpendCubeCsv,
   taxProfilePut,
   vendorsCreate,
   vendorsGet,
   vendorsList,
   vendorsUpdate,
 } from './client';
-import type { Problem, Vendor } from './client';
+import type { FieldError, Problem, ValidationProblem, Vendor } from './client';
 import { createClient, createConfig } from './client/client';
 import { client } from './client/client.gen';
 
@@ -44,6 +44,38 @@ function check(condition: boolean, message: string): asserts condition {
 function present<T>(value: T | undefined, what: string, response?: Response): T {
   if (value === undefined) throw new Error(`no ${what} (HTTP ${response?.status ?? '?'})`);
   return value;
+}
+
+// The error of a response is a union of the problem models its statuses declare (`Problem`, and
+// `ValidationProblem` for a 422): these guards check the body that came back rather than assert its type.
+function isProblem(value: unknown): value is Problem {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'status' in value &&
+    typeof value.status === 'number' &&
+    'title' in value &&
+    typeof value.title === 'string'
+  );
+}
+
+function isFieldError(value: unknown): value is FieldError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'location' in value &&
+    Array.isArray(value.location) &&
+    'message' in value &&
+    typeof value.message === 'string'
+  );
+}
+
+function isValidationProblem(value: unknown): value is ValidationProblem {
+  return isProblem(value) && value.status === 422 && Array.isArray(value.errors) && value.errors.every(isFieldError);
+}
+
+function newTin(): string {
+  return `12-${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 }
 
 function uniqueWord(): string {
@@ -110,36 +142,43 @@ const steps: Record<string, () => Promise<void>> = {
       headers: { 'If-Match': etag },
     });
     check(stale.response.status === 412, `stale If-Match: HTTP ${stale.response.status}`);
-    const problem: Problem | undefined = stale.error;
-    check(problem?.status === 412, `stale If-Match: ${JSON.stringify(problem)}`);
+    check(isProblem(stale.error) && stale.error.status === 412, `stale If-Match: ${JSON.stringify(stale.error)}`);
   },
 
-  // The first PUT creates the tax profile (no If-Match); the next replaces it with the ETag it carried.
+  // `If-None-Match: *` creates the tax profile (once only); `If-Match` with the ETag it carried replaces it.
   async 'tax-profile'() {
     const { vendor } = await createVendor(uniqueWord(), 'Tax');
-    const tin = `12-${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-    const created = await taxProfilePut({ path: { vendor_id: vendor.id }, body: { tin_type: 'ein', tin } });
+    const path = { vendor_id: vendor.id };
+    const tin = newTin();
+    const created = await taxProfilePut({ path, body: { tin_type: 'ein', tin }, headers: { 'If-None-Match': '*' } });
     check(created.response.status === 201, `create: HTTP ${created.response.status} ${JSON.stringify(created.error)}`);
     const profile = present(created.data, 'tax profile', created.response);
     check(profile.tin_last4 === tin.slice(-4) && !JSON.stringify(profile).includes(tin), 'the TIN is shown masked');
     const etag = present(created.response.headers.get('ETag') ?? undefined, 'ETag on the created profile');
 
-    const replaced = await taxProfilePut({
-      path: { vendor_id: vendor.id },
-      body: { tin_type: 'ein', tin: `12-${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` },
-      headers: { 'If-Match': etag },
-    });
+    // A profile exists now: creating it again is refused, as a typed problem.
+    const again = await taxProfilePut({ path, body: { tin_type: 'ein', tin: newTin() }, headers: { 'If-None-Match': '*' } });
+    check(again.response.status === 412, `create again: HTTP ${again.response.status}`);
+    check(isProblem(again.error) && again.error.status === 412, `create again: ${JSON.stringify(again.error)}`);
+
+    const replacement = newTin();
+    const replaced = await taxProfilePut({ path, body: { tin_type: 'ein', tin: replacement }, headers: { 'If-Match': etag } });
     check(replaced.response.status === 200, `replace: HTTP ${replaced.response.status} ${JSON.stringify(replaced.error)}`);
+    const current = present(replaced.data, 'replaced tax profile', replaced.response);
+    check(
+      current.tin_last4 === replacement.slice(-4) && current.version > profile.version,
+      `replaced profile: ${JSON.stringify(current)}`,
+    );
+    check(replaced.response.headers.get('ETag') !== etag, 'the ETag did not move on');
   },
 
-  // A tabular report as CSV (`format=csv`).
+  // A tabular report as CSV: its own operation (`….csv`), answering text/csv, which the client reads as text.
   async 'csv-report'() {
-    const { data, error, response } = await reportsSpendCube({ query: { format: 'csv' }, parseAs: 'text' });
+    const { data, error, response } = await reportsSpendCubeCsv();
     check(response.status === 200, `HTTP ${response.status} ${JSON.stringify(error)}`);
     check(response.headers.get('Content-Type')?.startsWith('text/csv') === true, 'a text/csv answer');
-    const text: unknown = data;
-    check(typeof text === 'string', `the CSV as text, got ${typeof text}`);
-    const header = text.split(/\r?\n/, 1)[0] ?? '';
+    check(typeof data === 'string', `the CSV as text, got ${typeof data}`);
+    const header = data.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
     check(header.split(',').length > 1, `a CSV header line, got ${JSON.stringify(header)}`);
   },
 
@@ -157,20 +196,23 @@ const steps: Record<string, () => Promise<void>> = {
     check(report.status === 'completed' && report.loaded === 2, `import report: ${JSON.stringify(report)}`);
   },
 
-  // A problem is read as the generated Problem type: a missing vendor (404) and an invalid body (422).
+  // A problem is read as the generated types: a missing vendor (404) as a Problem, an invalid body (422) as a
+  // ValidationProblem with `errors[]`.
   async 'typed-problem'() {
     const missing = await vendorsGet({ path: { vendor_id: randomUUID() } });
     check(missing.response.status === 404, `HTTP ${missing.response.status}`);
     check(missing.response.headers.get('Content-Type')?.startsWith('application/problem+json') === true, 'problem+json');
-    const notFound: Problem | undefined = missing.error;
-    check(notFound?.status === 404 && notFound.type === 'urn:cityops:problem:not-found', JSON.stringify(notFound));
-    check(typeof notFound.title === 'string' && notFound.title.length > 0, 'a title');
+    const notFound = missing.error;
+    check(isProblem(notFound), `a problem: ${JSON.stringify(notFound)}`);
+    check(notFound.status === 404 && notFound.type === 'urn:cityops:problem:not-found', JSON.stringify(notFound));
+    check(notFound.title.length > 0, 'a title');
 
     const invalid = await vendorsCreate({ body: { legal_name: '', entity_type: 'llc' } });
     check(invalid.response.status === 422, `HTTP ${invalid.response.status}`);
-    const problem: Problem | undefined = invalid.error;
-    check(problem?.status === 422, JSON.stringify(problem));
-    const fields = (problem.errors ?? []).map((field) => field.location.join('.'));
+    check(invalid.response.headers.get('Content-Type')?.startsWith('application/problem+json') === true, 'problem+json');
+    const problem = invalid.error;
+    check(isValidationProblem(problem), `a validation problem: ${JSON.stringify(problem)}`);
+    const fields = problem.errors.map((field) => field.location.join('.'));
     check(fields.some((loc) => loc.endsWith('legal_name')), `errors[] names legal_name: ${JSON.stringify(problem.errors)}`);
   },
 
