@@ -35,10 +35,15 @@ def render(document: Document) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def build_document(spec: ProcessSpec) -> Document:
+def build_app(spec: ProcessSpec) -> Any:
+    """The service's app as its factory makes it, with the placeholder settings (nothing is contacted)."""
     settings_type = _load(spec.settings_class)
     app_factory = _load(spec.app_factory)
-    document: Document = app_factory(settings_type(**_SNAPSHOT_SETTINGS)).openapi()
+    return app_factory(settings_type(**_SNAPSHOT_SETTINGS))
+
+
+def build_document(spec: ProcessSpec) -> Document:
+    document: Document = build_app(spec).openapi()
     return document
 
 

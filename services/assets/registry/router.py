@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, Field
@@ -40,40 +42,45 @@ from services.common.unit_of_work import service_router
 router = service_router(tags=["assets"])
 
 
+@dataclass(frozen=True)
 class AssetFilters:
     """The filters of asset collections (`/assets`, the public inventory), declared once."""
 
-    def __init__(
-        self,
-        status_: Annotated[
-            list[AssetStatus] | None, Query(alias="status", description="Repeat for several.")
-        ] = None,
-        asset_type: Annotated[
-            list[AssetType] | None, Query(alias="type", description="land, building or structure.")
-        ] = None,
-        department: Annotated[
-            list[Department] | None,
-            Query(description="Controlling department code, e.g. `GSD`; repeat for several."),
-        ] = None,
-        council_district: Annotated[
-            list[Annotated[int, Field(ge=1, le=15)]] | None, Query(description="1–15; repeat for several.")
-        ] = None,
-        legal_interest: Annotated[list[LegalInterest] | None, Query()] = None,
-        updated_since: Annotated[
-            AwareDatetime | None, Query(description="Only assets changed at or after (RFC 3339 with offset).")
-        ] = None,
-    ) -> None:
-        self.columns = {
-            "status": status_,
-            "asset_type": asset_type,
-            "controlling_department": department,
-            "council_district": council_district,
-            "legal_interest": legal_interest,
-        }
-        self.updated_since = updated_since
+    columns: dict[str, Any]
+    updated_since: datetime | None
 
 
-Filters = Annotated[AssetFilters, Depends()]
+async def asset_filters(
+    status_: Annotated[
+        list[AssetStatus] | None, Query(alias="status", description="Repeat for several.")
+    ] = None,
+    asset_type: Annotated[
+        list[AssetType] | None, Query(alias="type", description="land, building or structure.")
+    ] = None,
+    department: Annotated[
+        list[Department] | None,
+        Query(description="Controlling department code, e.g. `GSD`; repeat for several."),
+    ] = None,
+    council_district: Annotated[
+        list[Annotated[int, Field(ge=1, le=15)]] | None, Query(description="1–15; repeat for several.")
+    ] = None,
+    legal_interest: Annotated[list[LegalInterest] | None, Query()] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Only assets changed at or after (RFC 3339 with offset).")
+    ] = None,
+) -> AssetFilters:
+    # A coroutine, not a class dependency: FastAPI would build a class in a worker thread.
+    columns = {
+        "status": status_,
+        "asset_type": asset_type,
+        "controlling_department": department,
+        "council_district": council_district,
+        "legal_interest": legal_interest,
+    }
+    return AssetFilters(columns=columns, updated_since=updated_since)
+
+
+Filters = Annotated[AssetFilters, Depends(asset_filters)]
 
 
 @router.post(

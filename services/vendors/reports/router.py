@@ -126,8 +126,8 @@ Filters combine with AND: `fiscal_year` and `paid_from`/`paid_to` narrow each ot
 default) is the City's spend; `tier=sub` the part primes reported paying subcontractors, which is inside
 the prime lines. Only US-dollar lines are summed.
 
-JSON: keyset pages of cells, ordered by the dimensions or by amount (`sort`). `format=csv`: every cell,
-streamed. Cells are summed from rollups that triggers update in the same transaction as each payment
+JSON: keyset pages of cells, ordered by the dimensions or by amount (`sort`). The `.csv` operation: every
+cell, streamed. Cells are summed from rollups that triggers update in the same transaction as each payment
 line, so every figure is that of the payments at the time of the request, never of a last refresh."""
 
 
