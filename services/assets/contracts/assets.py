@@ -240,7 +240,6 @@ class AssetCreate(BaseModel):
     )
 
 
-
 class AssetUpdate(BaseModel):
     """Fields to change; absent fields stay as they are, `null` clears an optional one. `asset_number`
     and `asset_type` never change; the status moves through transitions."""
@@ -273,7 +272,6 @@ class AssetUpdate(BaseModel):
     location: GeoPoint | None = None
     footprint: GeoPolygon | None = None
     is_sensitive: bool | None = None
-
 
 
 # Fields an update may not set to null: the asset must always have them.

@@ -174,9 +174,7 @@ class Contact(BaseModel):
         ]
         | None
     ) = None
-    phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE)] | None
-    ) = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE)] | None = None
 
 
 class CommodityScheme(StrEnum):
