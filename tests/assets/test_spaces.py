@@ -5,10 +5,13 @@ on a day checked against figures computed here from the same dates."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +36,7 @@ from tests.assets.factories import (
     space_body,
     structure_body,
 )
+from tests.conftest import migrated_database
 from tests.problems import assert_problem
 
 NOWHERE = "01900000-0000-7000-8000-000000000000"
@@ -493,6 +497,59 @@ async def test_the_database_refuses_an_overlap_and_any_change_to_a_record(assets
                 await session.execute(text(statement), {"id": uuid.UUID(held["id"])})
     unchanged = ok(await assets.get(f"{OCCUPANCIES}/{held['id']}", headers=auth(READ)))
     assert unchanged["end_date"] is None
+
+
+@pytest.fixture(scope="module")
+def committed_url(server_url: str) -> Iterator[str]:
+    """A database of its own, for transactions that commit and run side by side."""
+    with migrated_database(server_url, "spaces") as url:
+        yield url
+
+
+async def test_two_writers_of_one_space_take_turns_and_the_second_overlap_is_refused(committed_url):
+    asset_id, space_id = uuid.uuid4(), uuid.uuid4()
+    setup = await asyncpg.connect(committed_url)
+    try:
+        await setup.execute(
+            "INSERT INTO assets.assets (version, created_at, updated_at, id, asset_number, name, asset_type, "
+            "predominant_use, legal_interest, status, controlling_department, city, historical_status, "
+            "gross_sqft) VALUES (1, now(), now(), $1, 'LA-RP-T00001', 'Jail', 'building', 'office', 'owned', "
+            "'active', 'GSD', 'Los Angeles', 'not_evaluated', 1000)",
+            asset_id,
+        )
+        await setup.execute(
+            "INSERT INTO assets.spaces (version, created_at, updated_at, id, asset_id, code, use, rentable_sqft) "
+            "VALUES (1, now(), now(), $1, $2, 'A', 'office', 1000)",
+            space_id,
+            asset_id,
+        )
+    finally:
+        await setup.close()
+    insert = (
+        "INSERT INTO assets.occupancies (id, space_id, department, start_date, recorded_by, recorded_at) "
+        "VALUES ($1, $2, $3, $4, 'sql', now())"
+    )
+    first, second = await asyncpg.connect(committed_url), await asyncpg.connect(committed_url)
+    try:
+        first_id = uuid.uuid4()
+        held = first.transaction()
+        await held.start()
+        await first.execute(insert, first_id, space_id, "GSD", date(2025, 1, 1))
+        waiting = second.transaction()
+        await waiting.start()
+        # Both read no overlap before either commits: the second waits on the space's lock, then sees it.
+        blocked = asyncio.ensure_future(
+            second.execute(insert, uuid.uuid4(), space_id, "LAPD", date(2025, 6, 1))
+        )
+        await asyncio.sleep(0.3)
+        assert not blocked.done()
+        await held.commit()
+        with pytest.raises(asyncpg.ExclusionViolationError, match=str(first_id)):
+            await blocked
+        await waiting.rollback()
+    finally:
+        await first.close()
+        await second.close()
 
 
 # Utilization and vacancy
