@@ -10,6 +10,8 @@ from services.assets.parcels.router import links_router as asset_parcels_router
 from services.assets.parcels.router import router as parcels_router
 from services.assets.registry.router import router as registry_router
 from services.assets.settings import AssetsSettings
+from services.assets.spaces.router import asset_occupancy_router, occupancies_router
+from services.assets.spaces.router import router as spaces_router
 from services.common.app import create_service_app
 from services.common.audit import audit_router
 
@@ -30,6 +32,9 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             registry_router,
             asset_parcels_router,
             parcels_router,
+            spaces_router,
+            occupancies_router,
+            asset_occupancy_router,
             inventory_router,
             audit_router(audit, area="real_estate"),
         ],
@@ -46,6 +51,17 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                 "name": "parcels",
                 "description": "Los Angeles County Assessor's parcels by APN (`####-###-###`), linked to "
                 "assets many to many.",
+            },
+            {
+                "name": "spaces",
+                "description": "Floors, rooms and suites of a building, lots of a land asset: each with a "
+                "code unique in its asset, a use and rentable square feet, which add up to at most the "
+                "asset's.",
+            },
+            {
+                "name": "occupancies",
+                "description": "Who occupied which space, from when to when: records never changed, an "
+                "end or a correction being a new record that supersedes the old; no overlap in a space.",
             },
             {
                 "name": "inventory",

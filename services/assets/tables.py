@@ -3,5 +3,6 @@
 from services.assets.db import metadata
 from services.assets.parcels import models as parcel_models
 from services.assets.registry import models as registry_models
+from services.assets.spaces import models as space_models
 
-__all__ = ["metadata", "parcel_models", "registry_models"]
+__all__ = ["metadata", "parcel_models", "registry_models", "space_models"]

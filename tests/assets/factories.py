@@ -121,3 +121,45 @@ async def audit_actions(client: httpx.AsyncClient, auth: Any, entity: str, entit
         AUDIT_EVENTS, params={"entity": entity, "entity_id": entity_id}, headers=auth("audit:read")
     )
     return [event["action"] for event in ok(response)["items"]]
+
+
+SPACES = f"{P}/spaces"
+OCCUPANCIES = f"{P}/occupancies"
+
+
+def space_body(code: str = "3-301", **overrides: Any) -> dict[str, Any]:
+    body = {"code": code, "name": f"Suite {code}", "floor": 3, "use": "office", "rentable_sqft": 5_000}
+    return body | overrides
+
+
+async def create_space(
+    client: httpx.AsyncClient, auth: Any, asset_id: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{ASSETS}/{asset_id}/spaces", json=body or space_body(), headers=auth(WRITE)
+    )
+    return ok(response, 201)
+
+
+async def occupy(
+    client: httpx.AsyncClient, auth: Any, space_id: str, start: str, end: str | None = None, **fields: Any
+) -> httpx.Response:
+    """Records an occupancy of the space (by the Police Department unless `fields` names another)."""
+    occupant = fields if {"department", "organization"} & fields.keys() else {"department": "LAPD", **fields}
+    body = {**occupant, "start_date": start, **({"end_date": end} if end else {})}
+    return await client.post(f"{SPACES}/{space_id}/occupancies", json=body, headers=auth(WRITE))
+
+
+async def end_occupancy(
+    client: httpx.AsyncClient, auth: Any, occupancy_id: str, end: str, **fields: Any
+) -> httpx.Response:
+    return await client.post(
+        f"{OCCUPANCIES}/{occupancy_id}/end", json={"end_date": end, **fields}, headers=auth(WRITE)
+    )
+
+
+async def occupancy_on(
+    client: httpx.AsyncClient, auth: Any, asset_id: str, day: str | None = None
+) -> dict[str, Any]:
+    params = {"as_of": day} if day else {}
+    return ok(await client.get(f"{ASSETS}/{asset_id}/occupancy", params=params, headers=auth(READ)))
