@@ -38,7 +38,7 @@ Int32 = Annotated[int, Field(ge=0, le=2_147_483_647, json_schema_extra={"format"
 Count = Int32
 
 
-class Link(BaseModel):
+class GeoLink(BaseModel):
     """A web link (RFC 8288): where `href` leads, and its relation to this document (`rel`)."""
 
     href: Text = Field(description="An absolute URL, on the address the client called.")
@@ -50,19 +50,19 @@ class Link(BaseModel):
     title: Annotated[str, Field(max_length=200)] | None = None
 
 
-class LandingPage(BaseModel):
+class GeoLandingPage(BaseModel):
     title: Annotated[str, Field(max_length=200)]
     description: Annotated[str, Field(max_length=2000)]
-    links: list[Link] = Field(max_length=20)
+    links: list[GeoLink] = Field(max_length=20)
 
 
-class Conformance(BaseModel):
+class GeoConformance(BaseModel):
     conforms_to: list[Annotated[str, Field(max_length=200)]] = Field(alias="conformsTo", max_length=20)
 
     model_config = ConfigDict(populate_by_name=True)
 
 
-class SpatialExtent(BaseModel):
+class GeoSpatialExtent(BaseModel):
     bbox: list[Annotated[list[float], Field(min_length=4, max_length=4)]] = Field(
         min_length=1,
         max_length=1,
@@ -71,7 +71,7 @@ class SpatialExtent(BaseModel):
     crs: Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84"] = CRS84
 
 
-class TemporalExtent(BaseModel):
+class GeoTemporalExtent(BaseModel):
     interval: list[Annotated[list[Timestamp], Field(min_length=2, max_length=2)]] = Field(
         min_length=1,
         max_length=1,
@@ -80,26 +80,26 @@ class TemporalExtent(BaseModel):
     trs: Literal["http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"] = GREGORIAN
 
 
-class Extent(BaseModel):
-    spatial: SpatialExtent
-    temporal: TemporalExtent
+class GeoExtent(BaseModel):
+    spatial: GeoSpatialExtent
+    temporal: GeoTemporalExtent
 
 
-class Collection(BaseModel):
+class GeoCollection(BaseModel):
     id: Annotated[str, Field(max_length=64)]
     title: Annotated[str, Field(max_length=200)]
     description: Annotated[str, Field(max_length=2000)]
-    links: list[Link] = Field(max_length=20)
-    extent: Extent | None = Field(default=None, description="Absent while the collection has no feature.")
+    links: list[GeoLink] = Field(max_length=20)
+    extent: GeoExtent | None = Field(default=None, description="Absent while the collection has no feature.")
     item_type: Literal["feature"] = Field(default="feature", alias="itemType")
     crs: list[Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]] = Field(default=[CRS84], max_length=1)
 
     model_config = ConfigDict(populate_by_name=True)
 
 
-class Collections(BaseModel):
-    links: list[Link] = Field(max_length=20)
-    collections: list[Collection] = Field(max_length=100)
+class GeoCollectionList(BaseModel):
+    links: list[GeoLink] = Field(max_length=20)
+    collections: list[GeoCollection] = Field(max_length=100)
 
 
 class AssetFeatureProperties(BaseModel):
@@ -143,7 +143,7 @@ class AssetFeature(BaseModel):
     id: Annotated[str, Field(max_length=64)] = Field(description="The asset's id.")
     geometry: GeoPolygon | GeoPoint
     properties: AssetFeatureProperties
-    links: list[Link] | None = Field(default=None, max_length=20, description="On a single feature.")
+    links: list[GeoLink] | None = Field(default=None, max_length=20, description="On a single feature.")
 
 
 class AssetFeatureCollection(BaseModel):
@@ -151,7 +151,7 @@ class AssetFeatureCollection(BaseModel):
 
     type: Literal["FeatureCollection"]
     features: list[AssetFeature] = Field(max_length=1000)
-    links: list[Link] = Field(max_length=20)
+    links: list[GeoLink] = Field(max_length=20)
     time_stamp: Timestamp = Field(alias="timeStamp", description="When the answer was made.")
     number_matched: Count = Field(alias="numberMatched", description="Features matching the query.")
     number_returned: Count = Field(alias="numberReturned", description="Features in this page.")

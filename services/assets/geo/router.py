@@ -19,14 +19,14 @@ from services.assets.contracts import (
     CONFORMANCE_OAS30,
     AssetFeature,
     AssetFeatureCollection,
-    Collection,
-    Collections,
-    Conformance,
-    Extent,
-    LandingPage,
-    Link,
-    SpatialExtent,
-    TemporalExtent,
+    GeoCollection,
+    GeoCollectionList,
+    GeoConformance,
+    GeoExtent,
+    GeoLandingPage,
+    GeoLink,
+    GeoSpatialExtent,
+    GeoTemporalExtent,
 )
 from services.assets.geo import service
 from services.assets.geo.parameters import FeatureParams, GeoRoute
@@ -92,61 +92,65 @@ def _is_staff(viewer: Principal | None) -> bool:
 
 @router.get(
     "/geo",
-    response_model=LandingPage,
+    response_model=GeoLandingPage,
     response_model_exclude_none=True,
     summary="The OGC API - Features landing page",
     description="Links to the API definition, the conformance declaration and the collections.",
     responses=problem_responses(Unauthorized),
 )
-async def geo_landing(request: Request, viewer: Viewer, response: Response) -> LandingPage:
+async def geo_landing(request: Request, viewer: Viewer, response: Response) -> GeoLandingPage:
     _cache(response, viewer)
     root = public_url(request).replace(path="", query="")
-    return LandingPage(
+    return GeoLandingPage(
         title="CityOps Real Estate: features",
         description="The City's real-estate assets as GeoJSON features (OGC API - Features, Part 1: Core).",
         links=[
-            Link(href=_href(request, "geo_landing"), rel="self", type=JSON, title="This document"),
-            Link(href=f"{root}/openapi.json", rel="service-desc", type=OPENAPI, title="The API definition"),
-            Link(href=f"{root}/docs", rel="service-doc", type="text/html", title="The API documentation"),
-            Link(href=_href(request, "geo_conformance"), rel="conformance", type=JSON, title="Conformance"),
-            Link(href=_href(request, "geo_collections_list"), rel="data", type=JSON, title="Collections"),
+            GeoLink(href=_href(request, "geo_landing"), rel="self", type=JSON, title="This document"),
+            GeoLink(
+                href=f"{root}/openapi.json", rel="service-desc", type=OPENAPI, title="The API definition"
+            ),
+            GeoLink(href=f"{root}/docs", rel="service-doc", type="text/html", title="The API documentation"),
+            GeoLink(
+                href=_href(request, "geo_conformance"), rel="conformance", type=JSON, title="Conformance"
+            ),
+            GeoLink(href=_href(request, "geo_collections_list"), rel="data", type=JSON, title="Collections"),
         ],
     )
 
 
 @router.get(
     "/geo/conformance",
-    response_model=Conformance,
+    response_model=GeoConformance,
     response_model_exclude_none=True,
     summary="The conformance classes implemented",
     responses=problem_responses(Unauthorized),
 )
-async def geo_conformance(viewer: Viewer, response: Response) -> Conformance:
+async def geo_conformance(viewer: Viewer, response: Response) -> GeoConformance:
     _cache(response, viewer)
-    return Conformance(conforms_to=[CONFORMANCE_CORE, CONFORMANCE_GEOJSON, CONFORMANCE_OAS30])
+    return GeoConformance(conforms_to=[CONFORMANCE_CORE, CONFORMANCE_GEOJSON, CONFORMANCE_OAS30])
 
 
-async def _collection(request: Request, session: Session, staff: bool) -> Collection:
+async def _collection(request: Request, session: Session, staff: bool) -> GeoCollection:
     extents = await service.extents(session, staff=staff)
     extent = None
     if extents.bbox and extents.first_updated and extents.last_updated:
-        extent = Extent(
-            spatial=SpatialExtent(bbox=[list(extents.bbox)]),
-            temporal=TemporalExtent(interval=[[extents.first_updated, extents.last_updated]]),
+        extent = GeoExtent(
+            spatial=GeoSpatialExtent(bbox=[list(extents.bbox)]),
+            temporal=GeoTemporalExtent(interval=[[extents.first_updated, extents.last_updated]]),
         )
     ids = {"collectionId": service.COLLECTION_ID}
-    return Collection(
+    return GeoCollection(
         id=service.COLLECTION_ID,
         title=service.COLLECTION_TITLE,
         description=service.COLLECTION_DESCRIPTION,
         links=[
-            Link(
+            GeoLink(
                 href=_href(request, "geo_collection_get", **ids),
                 rel="self",
                 type=JSON,
                 title="This collection",
             ),
-            Link(
+            GeoLink(
                 href=_href(request, "geo_items_list", **ids), rel="items", type=GEOJSON, title="Its features"
             ),
         ],
@@ -156,7 +160,7 @@ async def _collection(request: Request, session: Session, staff: bool) -> Collec
 
 @router.get(
     "/geo/collections",
-    response_model=Collections,
+    response_model=GeoCollectionList,
     response_model_exclude_none=True,
     summary="The feature collections",
     description="One collection, `assets`, whose extent is that of the features the caller may see.",
@@ -164,12 +168,12 @@ async def _collection(request: Request, session: Session, staff: bool) -> Collec
 )
 async def geo_collections_list(
     request: Request, session: Session, viewer: Viewer, response: Response
-) -> Collections:
+) -> GeoCollectionList:
     _cache(response, viewer)
     collection = await _collection(request, session, _is_staff(viewer))
-    return Collections(
+    return GeoCollectionList(
         links=[
-            Link(href=_href(request, "geo_collections_list"), rel="self", type=JSON, title="This document")
+            GeoLink(href=_href(request, "geo_collections_list"), rel="self", type=JSON, title="This document")
         ],
         collections=[collection],
     )
@@ -177,14 +181,14 @@ async def geo_collections_list(
 
 @router.get(
     "/geo/collections/{collectionId}",
-    response_model=Collection,
+    response_model=GeoCollection,
     response_model_exclude_none=True,
     summary="A feature collection",
     responses=problem_responses(Unauthorized, InvalidParameter, NotFound),
 )
 async def geo_collection_get(
     collection_id: CollectionId, request: Request, session: Session, viewer: Viewer, response: Response
-) -> Collection:
+) -> GeoCollection:
     service.check_collection(collection_id)
     _cache(response, viewer)
     return await _collection(request, session, _is_staff(viewer))
@@ -212,8 +216,8 @@ async def geo_items_list(
     page = await service.features_page(session, query, pager, staff=_is_staff(viewer))
     self_url = public_url(request)
     links = [
-        Link(href=str(self_url), rel="self", type=GEOJSON, title="This page"),
-        Link(
+        GeoLink(href=str(self_url), rel="self", type=GEOJSON, title="This page"),
+        GeoLink(
             href=_href(request, "geo_collection_get", collectionId=service.COLLECTION_ID),
             rel="collection",
             type=JSON,
@@ -222,7 +226,7 @@ async def geo_items_list(
     ]
     if page.next_page_token is not None:
         following = self_url.include_query_params(page_token=page.next_page_token)
-        links.append(Link(href=str(following), rel="next", type=GEOJSON, title="The next page"))
+        links.append(GeoLink(href=str(following), rel="next", type=GEOJSON, title="The next page"))
     body = {
         "type": "FeatureCollection",
         "features": page.features,
@@ -255,9 +259,9 @@ async def geo_item_get(
     record = _href(request, "assets_get" if staff else "inventory_get", asset_id=found["id"])
     ids = {"collectionId": service.COLLECTION_ID}
     links = [
-        Link(href=_href(request, "geo_item_get", **ids, featureId=found["id"]), rel="self", type=GEOJSON),
-        Link(href=record, rel="alternate", type=JSON, title="The asset's record"),
-        Link(href=_href(request, "geo_collection_get", **ids), rel="collection", type=JSON),
+        GeoLink(href=_href(request, "geo_item_get", **ids, featureId=found["id"]), rel="self", type=GEOJSON),
+        GeoLink(href=record, rel="alternate", type=JSON, title="The asset's record"),
+        GeoLink(href=_href(request, "geo_collection_get", **ids), rel="collection", type=JSON),
     ]
     found["links"] = [link.model_dump(exclude_none=True) for link in links]
     answer = GeoJSONResponse(found)
