@@ -31,11 +31,10 @@ GREGORIAN: Final = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 Text = Annotated[str, Field(max_length=2048)]
 Short = Annotated[str, Field(max_length=200)]
-# Integers with the bounds and format OpenAPI linters ask of every integer.
 # RFC 3339 date-times, bounded in length as OpenAPI linters ask of every string.
 Timestamp = Annotated[datetime, Field(json_schema_extra={"maxLength": 40})]
+# Integers with the bounds and format OpenAPI linters ask of every integer.
 Int32 = Annotated[int, Field(ge=0, le=2_147_483_647, json_schema_extra={"format": "int32"})]
-Count = Int32
 
 
 class GeoLink(BaseModel):
@@ -153,7 +152,7 @@ class AssetFeatureCollection(BaseModel):
     features: list[AssetFeature] = Field(max_length=1000)
     links: list[GeoLink] = Field(max_length=20)
     time_stamp: Timestamp = Field(alias="timeStamp", description="When the answer was made.")
-    number_matched: Count = Field(alias="numberMatched", description="Features matching the query.")
-    number_returned: Count = Field(alias="numberReturned", description="Features in this page.")
+    number_matched: Int32 = Field(alias="numberMatched", description="Features matching the query.")
+    number_returned: Int32 = Field(alias="numberReturned", description="Features in this page.")
 
     model_config = ConfigDict(populate_by_name=True)
