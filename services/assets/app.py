@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.assets.db import audit, idempotency_keys, sandbox_clock
+from services.assets.geo.router import router as geo_router
 from services.assets.inventory.router import router as inventory_router
 from services.assets.parcels.router import links_router as asset_parcels_router
 from services.assets.parcels.router import router as parcels_router
@@ -25,7 +26,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         title="CityOps Real Estate",
         description="The City's real-estate asset registry: land, buildings and structures with FRPP-grade "
         "fields, their status through disposal, and the Assessor's parcels they stand on; the public "
-        "inventory of non-sensitive assets.",
+        "inventory of non-sensitive assets, and its GeoJSON as OGC API - Features.",
         version="1.0.0",
         prefix=PREFIX,
         routers=[
@@ -36,6 +37,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             occupancies_router,
             asset_occupancy_router,
             inventory_router,
+            geo_router,
             audit_router(audit, area="real_estate"),
         ],
         idempotency_keys=idempotency_keys,
@@ -67,6 +69,12 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                 "name": "inventory",
                 "description": "The public property inventory: non-sensitive assets, public fields only, "
                 "open data, no token needed.",
+            },
+            {
+                "name": "geo",
+                "description": "The assets as GeoJSON features, by OGC API - Features (Part 1: Core): "
+                "bounding box, time and property filters, `next` links. Public like the inventory; with "
+                "`real_estate:read`, sensitive assets too. A bad parameter is a 400, as the standard says.",
             },
             {"name": "audit", "description": "Who changed what, when and why."},
         ],

@@ -38,6 +38,7 @@ from services.common.problems import (
     InternalError,
     InvalidEntityTag,
     InvalidPageToken,
+    InvalidParameter,
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
@@ -248,8 +249,9 @@ def _document_problems(operation: dict[str, Any]) -> None:
     validation = responses.get("422")
     if validation is not None and PROBLEM_TYPES_KEY not in validation:
         del responses["422"]  # FastAPI's HTTPValidationError: request validation answers a problem
-        add_problem(responses, ValidationFailed)
-    elif operation.get("parameters") or operation.get("requestBody"):
+    # A route that declares `InvalidParameter` answers its bad parameters with that 400 instead.
+    parameters_answer_400 = InvalidParameter.type_uri() in responses.get("400", {}).get(PROBLEM_TYPES_KEY, ())
+    if (operation.get("parameters") and not parameters_answer_400) or operation.get("requestBody"):
         add_problem(responses, ValidationFailed)
     headers = _parameter_names(operation, "header")
     if "if-match" in headers:

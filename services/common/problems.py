@@ -142,6 +142,13 @@ class InvalidEntityTag(AppError):
     slug, title = "invalid-entity-tag", "If-Match is not an entity-tag"
 
 
+class InvalidParameter(AppError):
+    """A query or path parameter out of its domain, where a standard the route follows answers 400 rather
+    than the platform's 422 (OGC API - Features). `errors` names the parameter, as a 422's would."""
+
+    slug, title = "invalid-parameter", "A parameter is not valid"
+
+
 class InvalidPageToken(AppError):
     slug, title = "invalid-page-token", "The page token is invalid or belongs to another query"
 

@@ -133,9 +133,10 @@ def _with_read_session(handler: Handler) -> Handler:
     return with_read_session
 
 
-def service_router(**kwargs: Any) -> APIRouter:
-    """An `APIRouter` whose routes run in the unit of work: every service router is made with it."""
-    return APIRouter(route_class=UnitOfWorkRoute, **kwargs)
+def service_router(route_class: type[UnitOfWorkRoute] = UnitOfWorkRoute, **kwargs: Any) -> APIRouter:
+    """An `APIRouter` whose routes run in the unit of work: every service router is made with it (or with
+    a subclass of `UnitOfWorkRoute` as its `route_class`)."""
+    return APIRouter(route_class=route_class, **kwargs)
 
 
 def check_unit_of_work(app: FastAPI) -> None:

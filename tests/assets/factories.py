@@ -13,6 +13,8 @@ ASSETS = f"{P}/assets"
 PARCELS = f"{P}/parcels"
 INVENTORY = f"{P}/inventory"
 AUDIT_EVENTS = f"{P}/audit-events"
+GEO = f"{P}/geo"
+ITEMS = f"{GEO}/collections/assets/items"
 
 READ = "real_estate:read"
 WRITE = "real_estate:read real_estate:write"
@@ -28,6 +30,10 @@ def square(west: float = -118.2292, south: float = 34.0672, size: float = 0.0008
     east, north = west + size, south + size
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
     return {"type": "Polygon", "coordinates": [ring]}
+
+
+def point(longitude: float, latitude: float) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [longitude, latitude]}
 
 
 def building_body(**overrides: Any) -> dict[str, Any]:

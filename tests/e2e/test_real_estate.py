@@ -102,3 +102,47 @@ def test_an_asset_s_registration_parcel_status_and_public_inventory_through_the_
 
         document = ok(client.get("/openapi.json"))
         assert f"{R}/inventory" in document["paths"] and "/v1/procurement/vendors" in document["paths"]
+
+
+def test_the_features_api_through_the_gateway_hides_sensitive_sites_from_the_public(
+    platform: RunningPlatform,
+) -> None:
+    """OGC API - Features through the gateway: links on the gateway's address, GeoJSON of the demo sites
+    around Lincoln Heights and the Civic Center, the sensitive Emergency Operations Center only to staff."""
+    platform.start()
+    staff = bearer(token(platform, "real_estate:read"))
+    # Downtown and Lincoln Heights: every demo site with a place.
+    downtown = {"bbox": "-118.26,34.04,-118.20,34.08", "limit": 2}
+
+    with httpx.Client(base_url=platform.gateway_url, timeout=10.0) as client:
+        landing = ok(client.get(f"{R}/geo"))
+        data = next(link["href"] for link in landing["links"] if link["rel"] == "data")
+        assert data == f"{platform.gateway_url}{R}/geo/collections"
+        assert [c["id"] for c in ok(client.get(data))["collections"]] == ["assets"]
+
+        def names(headers: dict[str, str]) -> set[str]:
+            """Every feature's name, following `next` links from the first page to the last."""
+            response = client.get(f"{R}/geo/collections/assets/items", params=downtown, headers=headers)
+            seen: set[str] = set()
+            while True:
+                page = ok(response)
+                assert response.headers["content-type"] == "application/geo+json"
+                seen |= {feature["properties"]["name"] for feature in page["features"]}
+                following = [link["href"] for link in page["links"] if link["rel"] == "next"]
+                if not following:
+                    return seen
+                assert following[0].startswith(platform.gateway_url)
+                response = client.get(following[0], headers=headers)
+
+        public = names({})
+        assert "Lincoln Heights Jail" in public and "Emergency Operations Center" not in public
+        assert names(staff) == public | {"Emergency Operations Center"}
+
+        problem(
+            client.get(f"{R}/geo/collections/assets/items", params={"bbox": "1,2,3"}),
+            400,
+            "invalid-parameter",
+        )
+        problem(client.get(f"{R}/geo/collections/parcels"), 404, "not-found")
+        document = ok(client.get("/openapi.json"))
+        assert f"{R}/geo/collections/{{collectionId}}/items" in document["paths"]

@@ -83,8 +83,12 @@ _apns_of_asset = (
 )
 
 
+# Every column but those the database computes for its indexes (the extent box), which no reader needs.
+_stored_columns = [column for column in assets.c if column.computed is None]
+
+
 def select_assets() -> Select[Any]:
-    return select(*assets.c, _apns_of_asset)
+    return select(*_stored_columns, _apns_of_asset)
 
 
 _asset_by_id = select_assets().where(assets.c.id == bindparam("asset_id"))

@@ -97,7 +97,8 @@ async def _copy(driver: Any, table: Table, rows: Sequence[dict[str, Any]]) -> No
     """COPY of dicts keyed by column name; JSONB values as JSON text."""
     if not rows:
         return
-    columns = [column.name for column in table.columns]
+    # Generated columns (the assets' extent) are the database's to fill: COPY refuses them.
+    columns = [column.name for column in table.columns if column.computed is None]
     json_columns = {column.name for column in table.columns if isinstance(column.type, JSONB)}
     records = [
         tuple(
