@@ -215,11 +215,10 @@ async def move_lease(
     )
 
 
-async def put_cpi(
-    client: httpx.AsyncClient, auth: Any, month: str, value: str, etag: str | None = None
-) -> httpx.Response:
-    headers = {**auth(WRITE), **({"If-Match": etag} if etag else {})}
-    return await client.put(f"{CPI}/{LA_CPI}/{month}", json={"value": value}, headers=headers)
+async def record_cpi(client: httpx.AsyncClient, auth: Any, values: dict[str, str]) -> httpx.Response:
+    """Records LA CPI values by month (`{"2025-10": "318.000"}`)."""
+    body = {"values": [{"month": month, "value": value} for month, value in values.items()]}
+    return await client.post(f"{CPI}/{LA_CPI}", json=body, headers=auth(WRITE))
 
 
 async def rent_schedule(client: httpx.AsyncClient, auth: Any, lease_id: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from tests.assets.factories import (
     lease_body,
     move_lease,
     ok,
-    put_cpi,
+    record_cpi,
     rent_schedule,
     usd,
 )
@@ -385,8 +385,7 @@ async def test_fixed_amount_escalations_add_to_the_rent(assets, auth):
 async def test_cpi_escalations_are_clamped_to_their_floor_and_cap(assets, auth):
     building = await create_asset(assets, auth)
     cpi = {"2024-10": "300.000", "2025-10": "318.000", "2026-10": "318.954", "2027-10": "328.839"}
-    for month, value in cpi.items():
-        ok(await put_cpi(assets, auth, month, value), 201)
+    ok(await record_cpi(assets, auth, cpi), 201)
     steps = [("2026", "2024-10", "2025-10"), ("2027", "2025-10", "2026-10"), ("2028", "2026-10", "2027-10")]
     escalations = [
         cpi_escalation(f"{year}-01-01", base, index, "2.00", "4.00") for year, base, index in steps
@@ -413,7 +412,7 @@ async def test_cpi_escalations_are_clamped_to_their_floor_and_cap(assets, auth):
 
 async def test_a_missing_cpi_value_is_named_in_each_month_it_leaves_without_a_figure(assets, auth):
     building = await create_asset(assets, auth)
-    ok(await put_cpi(assets, auth, "2024-10", "300.000"), 201)
+    ok(await record_cpi(assets, auth, {"2024-10": "300.000"}), 201)
     escalations = [
         cpi_escalation("2026-01-01", "2024-10", "2025-10", "2.00", "4.00"),
         {"kind": "fixed_amount", "effective_date": "2027-01-01", "amount": usd("100.00")},
@@ -428,7 +427,7 @@ async def test_a_missing_cpi_value_is_named_in_each_month_it_leaves_without_a_fi
         assert rows[month]["missing_cpi"] == [{"series": LA_CPI, "month": "2025-10"}]
     assert schedule["total_due"] is None
 
-    ok(await put_cpi(assets, auth, "2025-10", "309.000"), 201)  # +3%
+    ok(await record_cpi(assets, auth, {"2025-10": "309.000"}), 201)  # +3%
     schedule = await rent_schedule(assets, auth, lease["id"])
     assert (amounts_due(schedule)["2026-06"], amounts_due(schedule)["2027-06"]) == (
         Decimal("10300.00"),
@@ -500,34 +499,46 @@ async def test_the_rent_schedule_csv_is_the_json_schedule_as_text(assets, auth):
 # CPI values
 
 
-async def test_cpi_values_are_recorded_once_and_replaced_with_if_match(assets, auth):
-    created = await put_cpi(assets, auth, "2025-10", "318.000")
-    assert ok(created, 201) | {"updated_at": None} == {
-        "series": LA_CPI,
-        "month": "2025-10",
-        "value": "318.000",
-        "version": 1,
-        "updated_at": None,
-    }
-    assert created.headers["etag"] == '"v1"'
+async def test_cpi_values_are_recorded_by_the_list_and_revised_with_if_match(assets, auth):
+    recorded = await record_cpi(assets, auth, {"2025-09": "317.100", "2025-10": "318.000"})
+    assert recorded.headers["location"] == f"{CPI}/{LA_CPI}"
+    assert [(item["month"], item["value"], item["version"]) for item in ok(recorded, 201)["items"]] == [
+        ("2025-09", "317.100", 1),
+        ("2025-10", "318.000", 1),
+    ]
     url = f"{CPI}/{LA_CPI}/2025-10"
-    assert ok(await assets.get(url, headers=auth(READ)))["value"] == "318.000"
+    read = await assets.get(url, headers=auth(READ))
+    assert (ok(read)["value"], read.headers["etag"]) == ("318.000", '"v1"')
 
-    assert_problem(await put_cpi(assets, auth, "2025-10", "318.500"), 428, "precondition-required")
-    assert_problem(await put_cpi(assets, auth, "2025-10", "318.500", '"v7"'), 412, "precondition-failed")
-    replaced = ok(await put_cpi(assets, auth, "2025-10", "318.500", '"v1"'))
-    assert (replaced["value"], replaced["version"]) == ("318.500", 2)
+    # The same value again changes nothing; another value is a revision, which needs PUT and If-Match.
+    ok(await record_cpi(assets, auth, {"2025-10": "318.000", "2025-11": "318.400"}), 201)
+    clash = assert_problem(await record_cpi(assets, auth, {"2025-10": "318.500"}), 409, "conflict")
+    assert field_errors(clash) == {"values.0.value": "recorded_differently"}
+    revise = {"value": "318.500"}
+    assert_problem(await assets.put(url, json=revise, headers=auth(WRITE)), 428, "precondition-required")
+    stale = await assets.put(url, json=revise, headers={**auth(WRITE), "If-Match": '"v7"'})
+    assert_problem(stale, 412, "precondition-failed")
+    revised = await assets.put(url, json=revise, headers={**auth(WRITE), "If-Match": '"v1"'})
+    assert (ok(revised)["value"], ok(revised)["version"], revised.headers["etag"]) == ("318.500", 2, '"v2"')
+    unknown = await assets.put(
+        f"{CPI}/{LA_CPI}/2024-01", json=revise, headers={**auth(WRITE), "If-Match": '"v1"'}
+    )
+    assert_problem(unknown, 404, "not-found")
 
-    ok(await put_cpi(assets, auth, "2025-09", "317.100"), 201)
     listed = ok(await assets.get(f"{CPI}/{LA_CPI}", headers=auth(READ)))
     assert [(item["month"], item["value"]) for item in listed["items"]] == [
         ("2025-09", "317.100"),
         ("2025-10", "318.500"),
+        ("2025-11", "318.400"),
     ]
     assert_problem(await assets.get(f"{CPI}/{LA_CPI}/2024-01", headers=auth(READ)), 404, "not-found")
-    for bad in ("2025-13", "202510"):
+    for bad in ("2025-13", "202510", "0000-01"):
         assert_problem(await assets.get(f"{CPI}/{LA_CPI}/{bad}", headers=auth(READ)), 422, "validation-error")
-    assert_problem(await put_cpi(assets, auth, "2025-11", "0"), 422, "validation-error")
+    assert_problem(await record_cpi(assets, auth, {"2025-12": "0"}), 422, "validation-error")
+    assert ok(await record_cpi(assets, auth, {"2025-12": "318"}), 201)["items"][0]["value"] == "318.000"
+    twice = {"values": [{"month": "2026-01", "value": "320.000"}, {"month": "2026-01", "value": "320.000"}]}
+    duplicate = await assets.post(f"{CPI}/{LA_CPI}", json=twice, headers=auth(WRITE))
+    assert field_errors(assert_problem(duplicate, 422, "validation-error")) == {"values.1.month": "duplicate"}
 
 
 # Critical dates
@@ -602,3 +613,24 @@ def test_months_helper_walks_calendar_months():
     # The helper the figures above rely on, checked on its own.
     assert months("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
     assert date(2025, 1, 1).strftime("%Y-%m") == months("2025-01", "2025-01")[0]
+
+
+async def test_critical_dates_is_no_lease_id(assets, auth):
+    url = f"{LEASES}/critical-dates"
+    response = await assets.patch(url, json={}, headers={**auth(WRITE), "If-Match": '"v1"'})
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET"
+    assert_problem(await assets.get(f"{LEASES}/not-a-lease-id", headers=auth(READ)), 404, "not-found")
+
+
+async def test_a_schedule_that_could_outgrow_an_amount_is_refused(assets, auth):
+    building = await create_asset(assets, auth)
+    doubling = [
+        {"kind": "fixed_percent", "effective_date": f"{year}-01-01", "percent": "100.00"}
+        for year in range(2026, 2076)
+    ]
+    body = lease_body(building["id"], expiration_date="2075-12-31", escalations=doubling)
+    problem = assert_problem(
+        await assets.post(LEASES, json=body, headers=auth(WRITE)), 422, "validation-error"
+    )
+    assert field_errors(problem) == {"base_monthly_rent": "schedule_out_of_range"}

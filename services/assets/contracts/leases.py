@@ -32,9 +32,12 @@ from services.common.pagination import Page
 __all__ = [
     "CpiEscalation",
     "CpiMonth",
+    "CpiMonthValue",
     "CpiValue",
+    "CpiValueList",
     "CpiValuePage",
     "CpiValuePut",
+    "CpiValuesCreate",
     "CriticalDate",
     "CriticalDateKind",
     "CriticalDatePage",
@@ -117,7 +120,7 @@ CpiSeries = Annotated[
         "Los Angeles-Long Beach-Anaheim, all items, not seasonally adjusted)."
     ),
 ]
-YEAR_MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+YEAR_MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 YearMonth = Annotated[
     str,
     StringConstraints(min_length=7, max_length=7, pattern=YEAR_MONTH_PATTERN),
@@ -190,7 +193,7 @@ class FixedAmountEscalation(BaseModel):
 class CpiEscalation(BaseModel):
     """From `effective_date`: prior rent + prior rent × clamp(CPI[`index_month`] / CPI[`base_month`] − 1,
     `floor_percent` / 100, `cap_percent` / 100), rounded to cents half-up; the CPI values are those of
-    `series` recorded with `PUT /cpi/{series}/{month}`. `base_month` is before `index_month`, which is
+    `series` recorded with `POST /cpi/{series}`. `base_month` is before `index_month`, which is
     not after the month of `effective_date`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -329,6 +332,22 @@ class CpiValuePut(BaseModel):
     value: IndexValue
 
 
+class CpiMonthValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: YearMonth
+    value: IndexValue
+
+
+class CpiValuesCreate(BaseModel):
+    """Values of one series to record, e.g. a year's as published. A month already recorded with the
+    same value is left as it is; with another value, 409: replace it with `PUT` and `If-Match`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: Annotated[list[CpiMonthValue], Field(min_length=1, max_length=240)]
+
+
 class CpiValue(BaseModel):
     series: Annotated[str, Field(max_length=20)]
     month: Annotated[str, Field(max_length=7, pattern=YEAR_MONTH_PATTERN)]
@@ -339,6 +358,12 @@ class CpiValue(BaseModel):
 
 class CpiValuePage(Page[CpiValue]):
     pass
+
+
+class CpiValueList(BaseModel):
+    """The values recorded, in the order sent."""
+
+    items: Annotated[list[CpiValue], Field(max_length=240)]
 
 
 class CriticalDateKind(StrEnum):

@@ -6,14 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from services.assets.access import Reader, Writer
 from services.assets.contracts import (
     CpiValue,
+    CpiValueList,
     CpiValuePage,
     CpiValuePut,
+    CpiValuesCreate,
     CriticalDatePage,
     Lease,
     LeaseCreate,
@@ -27,7 +29,7 @@ from services.assets.contracts import (
 from services.assets.contracts.leases import CPI_SERIES_PATTERN, YEAR_MONTH_PATTERN
 from services.assets.leases import cpi, critical, rent, service
 from services.common.auth import AUTH_PROBLEMS
-from services.common.concurrency import IfMatch, expected_version, set_etag
+from services.common.concurrency import IfMatch, set_etag
 from services.common.db import Session
 from services.common.idempotency import idempotency_key_header
 from services.common.pagination import PageParams
@@ -50,7 +52,7 @@ ESCALATION_FORMULA = (
     "Escalations apply in order, each to the rent the one before it set, rounded to cents half-up: fixed "
     "percent, prior × (1 + percent / 100); fixed amount, prior + amount; CPI, prior + prior × "
     "clamp(CPI[`index_month`] / CPI[`base_month`] − 1, `floor_percent` / 100, `cap_percent` / 100), the "
-    "CPI values being those of the escalation's `series` recorded with `PUT /cpi/{series}/{month}`."
+    "CPI values being those of the escalation's `series` recorded with `POST /cpi/{series}`."
 )
 WRITE_PROBLEMS = (NotFound, Conflict, InvalidTransition, PreconditionFailed, PreconditionRequired)
 SeriesPath = Annotated[
@@ -108,7 +110,6 @@ async def leases_list(
     return LeasePage(items=items, next_page_token=token)
 
 
-# Before `/leases/{lease_id}`, which would take `critical-dates` for an id.
 @router.get(
     "/leases/critical-dates",
     response_model=CriticalDatePage,
@@ -127,8 +128,10 @@ async def leases_critical_dates(
     return CriticalDatePage(items=items, next_page_token=token)
 
 
+# `{lease_id:uuid}`: the path matches ids only, so that `/leases/critical-dates` is not taken for one
+# (a PATCH of it is then 405, not a 428 for a lease that cannot exist).
 @router.get(
-    "/leases/{lease_id}",
+    "/leases/{lease_id:uuid}",
     response_model=Lease,
     summary="Get a lease",
     responses=problem_responses(*AUTH_PROBLEMS, NotFound, ValidationFailed),
@@ -140,7 +143,7 @@ async def leases_get(lease_id: uuid.UUID, session: Session, _: Reader, response:
 
 
 @router.patch(
-    "/leases/{lease_id}",
+    "/leases/{lease_id:uuid}",
     response_model=Lease,
     summary="Change a lease",
     description="Send only the fields to change (lists replace the lease's whole; `null` clears "
@@ -213,40 +216,50 @@ async def leases_rent_schedule_csv(lease_id: uuid.UUID, session: Session, _: Rea
     )
 
 
+@cpi_router.post(
+    "/cpi/{series}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CpiValueList,
+    summary="Record CPI values",
+    description="Index values of `series` by month, as published (up to 240 at once). A month already "
+    "recorded with the same value is left as it is; with another, 409 naming it: revise it with `PUT` and "
+    "`If-Match`. Send `Idempotency-Key` to make retries safe.",
+    dependencies=[Depends(idempotency_key_header)],
+    responses=problem_responses(*AUTH_PROBLEMS, Conflict, ValidationFailed),
+)
+async def cpi_record(
+    series: SeriesPath,
+    body: CpiValuesCreate,
+    session: Session,
+    actor: Writer,
+    request: Request,
+    response: Response,
+) -> CpiValueList:
+    items = await cpi.record(session, series, body, actor)
+    response.headers["Location"] = request.app.url_path_for("cpi_list", series=series)
+    return CpiValueList(items=items)
+
+
 @cpi_router.put(
     "/cpi/{series}/{month}",
     response_model=CpiValue,
-    summary="Record a CPI value",
-    description="The index value of `series` for `month`, as published. Recording a new one is 201; "
-    "replacing a recorded one needs `If-Match` with its ETag (428 without, 412 if it moved on), and "
-    "changes every rent schedule that reads it.",
-    status_code=status.HTTP_200_OK,
-    responses={
-        201: {"description": "Recorded.", "model": CpiValue},
-        **problem_responses(*AUTH_PROBLEMS, PreconditionFailed, PreconditionRequired, ValidationFailed),
-    },
+    summary="Revise a CPI value",
+    description="Replaces a recorded value (BLS revises some), with `If-Match` set to the ETag you read. "
+    "Every rent schedule that reads it changes with it.",
+    responses=problem_responses(
+        *AUTH_PROBLEMS, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+    ),
 )
-async def cpi_put(
+async def cpi_replace(
     series: SeriesPath,
     month: MonthPath,
     body: CpiValuePut,
     session: Session,
     actor: Writer,
+    expected: IfMatch,
     response: Response,
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            max_length=200,
-            description="To replace a recorded value: the `ETag` you read. Not needed to record a new one.",
-        ),
-    ] = None,
 ) -> CpiValue:
-    expected = expected_version(if_match) if if_match is not None else None
-    value, created = await cpi.put(
-        session, series, month, body, expected, actor, if_match_sent=if_match is not None
-    )
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    value = await cpi.replace(session, series, month, body, expected, actor)
     set_etag(response, value.version)
     return value
 

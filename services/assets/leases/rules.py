@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from services.assets.contracts import CpiEscalation, Escalation, LeaseOption
 from services.assets.leases.schedule import month_start
@@ -16,6 +17,8 @@ from services.common.money import Money
 from services.common.problems import FieldError
 
 CURRENCY = "USD"
+# An amount holds at most 14 digits before the point (services/common/money.py).
+MAX_TOTAL = Decimal(10) ** 14
 MAX_TERM_YEARS = 99
 
 
@@ -38,18 +41,52 @@ def breaches(
     ]
     found += _escalations(commencement, expiration, escalations)
     found += _options(expiration, options)
+    rent = money["base_monthly_rent"]
+    if (
+        not found
+        and rent is not None
+        and _highest_total(rent.amount, commencement, expiration, escalations) >= MAX_TOTAL
+    ):
+        found.append(
+            _error(
+                ["base_monthly_rent"],
+                "schedule_out_of_range",
+                "the rent schedule could add up to more than an amount holds (under 10^14 USD)",
+            )
+        )
     return found
+
+
+def _highest_total(
+    base: Decimal, commencement: date, expiration: date, escalations: Sequence[Escalation]
+) -> Decimal:
+    """The most the schedule could add up to: every month at the highest rent, CPI steps at their caps.
+    Rents never fall (floors, percentages and amounts are not negative), so the last step is highest."""
+    rent = base
+    for escalation in escalations:
+        if isinstance(escalation, CpiEscalation):
+            rent *= 1 + escalation.cap_percent / 100
+        elif escalation.kind == "fixed_percent":
+            rent *= 1 + escalation.percent / 100
+        else:
+            rent += escalation.amount.amount
+    months = (expiration.year - commencement.year) * 12 + expiration.month - commencement.month + 1
+    return rent * months
 
 
 def _term(commencement: date, expiration: date) -> list[FieldError]:
     if expiration < commencement:
         return [_error(["expiration_date"], "before_commencement", "the term ends before it begins")]
-    if expiration >= _years_after(commencement, MAX_TERM_YEARS):
+    limit = _years_after(commencement, MAX_TERM_YEARS)
+    if limit is not None and expiration >= limit:
         return [_error(["expiration_date"], "term_too_long", f"a term is at most {MAX_TERM_YEARS} years")]
     return []
 
 
-def _years_after(day: date, years: int) -> date:
+def _years_after(day: date, years: int) -> date | None:
+    """The same day `years` on; None past the calendar's end (no limit can be passed there)."""
+    if day.year + years > date.max.year:
+        return None
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # February 29 in a year without one

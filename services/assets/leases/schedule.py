@@ -101,12 +101,12 @@ def _months(commencement: date, expiration: date) -> list[tuple[date, date]]:
     """(first, last) day in the term of every calendar month the term touches."""
     periods = []
     first = commencement
-    while first <= expiration:
-        last_of_month = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        last = min(last_of_month, expiration)
+    while True:
+        last = min(first.replace(day=calendar.monthrange(first.year, first.month)[1]), expiration)
         periods.append((first, last))
-        first = last_of_month + timedelta(days=1)
-    return periods
+        if last == expiration:  # stop before the day after: December 31, 9999 has none
+            return periods
+        first = last + timedelta(days=1)
 
 
 def _step_on(steps: Sequence[Step], day: date) -> Step:
@@ -118,7 +118,7 @@ def month_row(steps: Sequence[Step], start: date, end: date) -> RentScheduleMont
     total = Decimal(0)
     missing: list[tuple[str, date]] = []
     day = start
-    while day <= end:
+    while True:
         step = _step_on(steps, day)
         later = [s.start for s in steps if day < s.start <= end]
         until = min(later) - timedelta(days=1) if later else end
@@ -127,6 +127,8 @@ def month_row(steps: Sequence[Step], start: date, end: date) -> RentScheduleMont
             missing += [key for key in step.missing if key not in missing]
         else:
             total += step.rate * days / days_in_month
+        if until == end:
+            break
         day = until + timedelta(days=1)
     closing = _step_on(steps, end)
     return RentScheduleMonth(
