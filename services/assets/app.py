@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from services.assets.db import audit, idempotency_keys, sandbox_clock
 from services.assets.geo.router import router as geo_router
 from services.assets.inventory.router import router as inventory_router
+from services.assets.leases.router import cpi_router
+from services.assets.leases.router import router as leases_router
 from services.assets.parcels.router import links_router as asset_parcels_router
 from services.assets.parcels.router import router as parcels_router
 from services.assets.registry.router import router as registry_router
@@ -25,8 +27,9 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         settings,
         title="CityOps Real Estate",
         description="The City's real-estate asset registry: land, buildings and structures with FRPP-grade "
-        "fields, their status through disposal, and the Assessor's parcels they stand on; the public "
-        "inventory of non-sensitive assets, and its GeoJSON as OGC API - Features.",
+        "fields, their status through disposal, and the Assessor's parcels they stand on; spaces and their "
+        "occupancy; leases and their rent; the public inventory of non-sensitive assets, and its GeoJSON as "
+        "OGC API - Features.",
         version="1.0.0",
         prefix=PREFIX,
         routers=[
@@ -36,6 +39,8 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             spaces_router,
             occupancies_router,
             asset_occupancy_router,
+            leases_router,
+            cpi_router,
             inventory_router,
             geo_router,
             audit_router(audit, area="real_estate"),
@@ -64,6 +69,17 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                 "name": "occupancies",
                 "description": "Who occupied which space, from when to when: records never changed, an "
                 "end or a correction being a new record that supersedes the old; no overlap in a space.",
+            },
+            {
+                "name": "leases",
+                "description": "Leases of the City's assets, the City as landlord or as tenant: term, rent "
+                "in USD with fixed and CPI escalations, options with notice deadlines, the rent schedule "
+                "month by month (JSON and CSV), and the critical dates coming up.",
+            },
+            {
+                "name": "cpi",
+                "description": "Consumer Price Index values by BLS series and month: the data CPI rent "
+                "escalations read.",
             },
             {
                 "name": "inventory",

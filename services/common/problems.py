@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -284,9 +285,18 @@ def _allowed_methods(request: Request, allow: str) -> str:
     route of its own: `/vendors` would advertise POST but not GET. The OpenAPI document knows them all.
     """
     methods = {method.strip().upper() for method in allow.split(",") if method.strip()}
+    # A route's own pattern honours its convertors (`{lease_id:uuid}` takes no `critical-dates`); a
+    # template without a route of that form is matched with any segment for each parameter.
+    route_patterns: dict[str, list[re.Pattern[str]]] = {}
+    for route in iter_route_contexts(request.app.routes):  # included routers' routes are not flat
+        path_format, path_regex = route.path_format, getattr(route, "path_regex", None)
+        if path_format and path_regex is not None:
+            route_patterns.setdefault(path_format, []).append(path_regex)
     for template, path_item in request.app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.url.path):
+        patterns = route_patterns.get(template) or [
+            re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)))
+        ]
+        if any(pattern.fullmatch(request.url.path) for pattern in patterns):
             methods |= {method.upper() for method in path_item if method in _HTTP_METHODS}
     return ", ".join(sorted(methods))
 

@@ -169,3 +169,63 @@ async def occupancy_on(
 ) -> dict[str, Any]:
     params = {"as_of": day} if day else {}
     return ok(await client.get(f"{ASSETS}/{asset_id}/occupancy", params=params, headers=auth(READ)))
+
+
+LEASES = f"{P}/leases"
+CPI = f"{P}/cpi"
+# CPI-U, Los Angeles-Long Beach-Anaheim, all items (BLS).
+LA_CPI = "CUURS49ASA0"
+
+
+def usd(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "USD"}
+
+
+def lease_body(asset_id: str, **overrides: Any) -> dict[str, Any]:
+    """The City letting part of Lincoln Heights Jail to an arts nonprofit for three years."""
+    body = {
+        "asset_id": asset_id,
+        "direction": "city_as_landlord",
+        "counterparty": {"name": "Lincoln Heights Arts Collective"},
+        "commencement_date": "2025-01-01",
+        "expiration_date": "2027-12-31",
+        "base_monthly_rent": usd("10000.00"),
+        "security_deposit": usd("20000.00"),
+    }
+    return body | overrides
+
+
+def cpi_escalation(effective: str, base: str, index: str, floor: str, cap: str) -> dict[str, Any]:
+    return {
+        "kind": "cpi",
+        "effective_date": effective,
+        "series": LA_CPI,
+        "base_month": base,
+        "index_month": index,
+        "floor_percent": floor,
+        "cap_percent": cap,
+    }
+
+
+async def create_lease(
+    client: httpx.AsyncClient, auth: Any, asset_id: str, **overrides: Any
+) -> dict[str, Any]:
+    return ok(await client.post(LEASES, json=lease_body(asset_id, **overrides), headers=auth(WRITE)), 201)
+
+
+async def move_lease(
+    client: httpx.AsyncClient, auth: Any, lease_id: str, to: str, **fields: Any
+) -> httpx.Response:
+    return await client.post(
+        f"{LEASES}/{lease_id}/transitions", json={"to": to, **fields}, headers=auth(WRITE)
+    )
+
+
+async def record_cpi(client: httpx.AsyncClient, auth: Any, values: dict[str, str]) -> httpx.Response:
+    """Records LA CPI values by month (`{"2025-10": "318.000"}`)."""
+    body = {"values": [{"month": month, "value": value} for month, value in values.items()]}
+    return await client.post(f"{CPI}/{LA_CPI}", json=body, headers=auth(WRITE))
+
+
+async def rent_schedule(client: httpx.AsyncClient, auth: Any, lease_id: str) -> dict[str, Any]:
+    return ok(await client.get(f"{LEASES}/{lease_id}/rent-schedule", headers=auth(READ)))

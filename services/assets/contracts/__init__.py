@@ -7,5 +7,6 @@ Pure pydantic, no ORM; one module per domain, all re-exported here so that consu
 from services.assets.contracts.assets import *  # noqa: F403
 from services.assets.contracts.features import *  # noqa: F403
 from services.assets.contracts.geometry import *  # noqa: F403
+from services.assets.contracts.leases import *  # noqa: F403
 from services.assets.contracts.parcels import *  # noqa: F403
 from services.assets.contracts.spaces import *  # noqa: F403
