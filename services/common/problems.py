@@ -49,9 +49,13 @@ LOCATION_MAX_DEPTH = 32
 MESSAGE_MAX_LENGTH = 2000
 MAX_FIELD_ERRORS = 100
 SHORT_TEXT = 200
+# Stated here rather than by the document's completion (`bound_formats`), so that the problem schemas
+# are the same in every document, the gateway's included, whoever completes it.
+INT32_FORMAT = {"format": "int32"}
 
 LocationPart = (
-    Annotated[str, Field(max_length=LOCATION_PART_MAX_LENGTH)] | Annotated[int, Field(ge=0, le=INT32_MAX)]
+    Annotated[str, Field(max_length=LOCATION_PART_MAX_LENGTH)]
+    | Annotated[int, Field(ge=0, le=INT32_MAX, json_schema_extra=INT32_FORMAT)]
 )
 Names = Annotated[list[Annotated[str, Field(max_length=SHORT_TEXT)]], Field(max_length=SHORT_TEXT)]
 
@@ -80,7 +84,7 @@ class Problem(WireModel):
         "responses list the types each status can carry.",
     )
     title: str = Field(max_length=SHORT_TEXT)
-    status: int = Field(ge=100, le=599)
+    status: int = Field(ge=100, le=599, json_schema_extra=INT32_FORMAT)
     detail: str | None = Field(default=None, max_length=MESSAGE_MAX_LENGTH)
     instance: str | None = Field(
         default=None, max_length=SHORT_TEXT, description="The request id of the failed request."
@@ -109,11 +113,8 @@ class Problem(WireModel):
         description="`forbidden`: the token scopes the operation needs (one of them suffices "
         "where the operation lists them as alternatives).",
     )
-    line: int | None = Field(
-        default=None,
-        ge=1,
-        le=INT32_MAX,
-        description="A refused CSV upload: the line of the file where it broke.",
+    line: Annotated[int, Field(ge=1, le=INT32_MAX, json_schema_extra=INT32_FORMAT)] | None = Field(
+        default=None, description="A refused CSV upload: the line of the file where it broke."
     )
 
 
