@@ -22,6 +22,7 @@ from typing import Annotated, Any, ClassVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
@@ -51,7 +52,7 @@ MAX_FIELD_ERRORS = 100
 SHORT_TEXT = 200
 # Stated here rather than by the document's completion (`bound_formats`), so that the problem schemas
 # are the same in every document, the gateway's included, whoever completes it.
-INT32_FORMAT = {"format": "int32"}
+INT32_FORMAT: JsonDict = {"format": "int32"}
 
 LocationPart = (
     Annotated[str, Field(max_length=LOCATION_PART_MAX_LENGTH)]
