@@ -2,7 +2,8 @@
 
 A request under /v1/ that carries `Authorization` must carry a valid bearer token, or it is answered
 401 here and never reaches a service. A request without one is forwarded: public endpoints exist, and
-the service answers 401 where it needs a token. Every request counts against its client's rate: the
+the service answers 401 where it needs a token. Every request counts against its client's rate, and every
+answer under the guard, its own refusals included, carries the `RateLimit-*` headers: the
 token's subject when the token is valid, else the client's address, so that a flood of forged tokens is
 limited too. Operational endpoints (probes, metrics) are neither checked nor counted.
 """
@@ -38,7 +39,9 @@ class EdgeGuardMiddleware:
                 headers=decision.headers(),
             )
         if refusal is not None:
-            await problem_response(refusal.to_problem(), refusal.headers)(scope, receive, send)
+            # A refused token counts against the client's rate too, and says so (the 429 already does).
+            headers = {**decision.headers(), **refusal.headers}
+            await problem_response(refusal.to_problem(), headers)(scope, receive, send)
             return
 
         async def send_with_rate_headers(message: Message) -> None:

@@ -100,7 +100,12 @@ def merge_documents(
             + ". Every error is `application/problem+json` (RFC 9457).",
         },
         "servers": [
-            {"url": server_url, "description": "The CityOps gateway"},
+            {
+                "url": server_url,
+                "description": "The CityOps gateway of the environment serving this document (local, "
+                "sandbox or production)",
+                "x-internal": False,
+            },
             *[server for server in SERVERS if server["url"] == "/" != server_url],
         ],
         "paths": {},
@@ -180,7 +185,7 @@ def _merge_paths(upstream: Upstream, paths: Document, merged: Document, operatio
         for method, operation in path_item.items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 _unique_operation_id(upstream, operation, operation_ids)
-                _add_gateway_responses(operation)
+                add_gateway_responses(operation)
         merged[path] = path_item
 
 
@@ -198,7 +203,7 @@ def _unique_operation_id(upstream: Upstream, operation: Document, seen: set[str]
     seen.add(operation_id)
 
 
-def _add_gateway_responses(operation: Document) -> None:
+def add_gateway_responses(operation: Document) -> None:
     """The gateway can answer any forwarded call with these, and puts its rate headers on every answer;
     documented so generated clients know."""
     responses = operation.setdefault("responses", {})

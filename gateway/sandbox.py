@@ -23,11 +23,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.forwarding import UpstreamError
+from gateway.openapi import add_gateway_responses
 from gateway.proxy import UpstreamProxy
 from services.common.auth import TokenVerifier
 from services.common.clock import system_now
 from services.common.observability import current_request_id
-from services.common.openapi import SECURITY_SCHEME, oauth2_scheme
+from services.common.openapi import SECURITY_SCHEME, bound_formats, oauth2_scheme
 from services.common.problems import (
     PROBLEM_MEDIA_TYPE,
     Forbidden,
@@ -172,6 +173,11 @@ def document_sandbox_clock(document: dict[str, Any]) -> None:
             },
         }
     }
+    for path in (CLOCK_PATH, ADVANCE_PATH):
+        for operation in document["paths"][path].values():
+            # Answered by the gateway, behind its rate limit, from every service's clock.
+            add_gateway_responses(operation)
+    bound_formats(document["components"]["schemas"])
     document["tags"].append(
         {
             "name": "sandbox",

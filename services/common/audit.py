@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, Index, Insert, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -31,6 +30,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import WireModel
 
 REDACTED = "[redacted]"
 
@@ -52,7 +52,7 @@ def audit_table(metadata: MetaData) -> Table:
     )
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(WireModel):
     id: uuid.UUID
     occurred_at: datetime
     actor: str

@@ -26,6 +26,8 @@ IF_MATCH_PATTERN = r'^(\*|"v[1-9][0-9]*")$'
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text.
 _ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _OUR_TAG = re.compile(r"v([1-9][0-9]{0,17})")
+# The longest ETag the API sends, and the longest If-Match it can match: `"v` + 18 digits + `"`.
+ETAG_MAX_LENGTH = 21
 _LIST_SEPARATORS = " \t,"
 
 

@@ -17,9 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+from services.common.wire import WireModel
 
 AMOUNT_PATTERN = r"^[0-9]{1,14}(\.[0-9]{1,2})?$"
+# The longest amount the pattern takes: 14 digits, the point, 2 places.
+AMOUNT_MAX_LENGTH = 17
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 MAX_DIGITS = 16
 CENTS = Decimal("0.01")
@@ -60,6 +64,7 @@ Amount = Annotated[
         {
             "type": "string",
             "pattern": AMOUNT_PATTERN,
+            "maxLength": AMOUNT_MAX_LENGTH,
             "description": "A non-negative decimal with at most two decimal places, as a string.",
             "examples": ["1250.00"],
         }
@@ -81,7 +86,7 @@ CurrencyCode = StrEnum(  # type: ignore[misc]
 CurrencyCode.__doc__ = "An ISO 4217 alphabetic code in use, e.g. `USD` (the OCDS currency code list)."
 
 
-class Money(BaseModel):
+class Money(WireModel):
     """An amount of money: a decimal string and its currency."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

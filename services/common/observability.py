@@ -24,7 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "x-request-id"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # A client-chosen id is kept only when it is short and plain, so logs cannot be forged through it.
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+REQUEST_ID_MAX_LENGTH = 128
+REQUEST_ID_PATTERN = rf"^[A-Za-z0-9._:\-]{{1,{REQUEST_ID_MAX_LENGTH}}}$"
+_SAFE_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 access_logger = logging.getLogger("cityops.access")
 

@@ -28,8 +28,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from services.common.auth import PLATFORM_SCOPES, TokenRule, token_rule
-from services.common.concurrency import ETAG_PATTERN, IF_MATCH_PATTERN
+from services.common.concurrency import ETAG_MAX_LENGTH, ETAG_PATTERN, IF_MATCH_PATTERN
 from services.common.idempotency import REPLAYED_HEADER
+from services.common.observability import REQUEST_ID_MAX_LENGTH, REQUEST_ID_PATTERN
 from services.common.problems import (
     PROBLEM_TYPES_KEY,
     AppError,
@@ -49,6 +50,13 @@ from services.common.problems import (
     add_problem,
     problem_schema_components,
 )
+from services.common.wire import (
+    DATE_MAX_LENGTH,
+    INT32_MAX,
+    INT64_MAX,
+    TIMESTAMP_MAX_LENGTH,
+    UUID_MAX_LENGTH,
+)
 
 SECURITY_SCHEME = "oauth2"
 # The platform issues no tokens itself: production tokens come from the City's identity provider,
@@ -56,11 +64,32 @@ SECURITY_SCHEME = "oauth2"
 # the provider's is not known here, so this one is a placeholder under `.invalid` (RFC 2606), which no
 # client can mistake for a working endpoint; the scheme's description says where tokens come from.
 TOKEN_URL = "https://identity-provider.invalid/oauth2/token"  # noqa: S105 (an address, not a secret)
+# Where a document gives a string with one of these formats no `maxLength`, the longest text of that
+# format the server reads (services/common/wire.py): pydantic's UUID parser refuses anything longer, and
+# dates and instants in a body or a query are the kernel's `IsoDate` and `Timestamp`, which check their
+# length; the server writes none longer.
+FORMAT_MAX_LENGTHS = {
+    "uuid": UUID_MAX_LENGTH,
+    "date": DATE_MAX_LENGTH,
+    "date-time": TIMESTAMP_MAX_LENGTH,
+}
+LOCATION_MAX_LENGTH = 2048
 # Where the platform is reached: the gateway in development, then wherever this document is served from.
 GATEWAY_URL = "http://127.0.0.1:8000"
-SERVERS: list[dict[str, str]] = [
-    {"url": GATEWAY_URL, "description": "The CityOps gateway as `make run` starts it"},
-    {"url": "/", "description": "The host that serves this document (the gateway, or a service directly)"},
+# `x-internal`: whether a server is for the City's own staff and systems only. Every environment's
+# gateway is the public way in; the local one a developer starts is not reachable from outside.
+SERVERS: list[dict[str, Any]] = [
+    {
+        "url": GATEWAY_URL,
+        "description": "Local development: the CityOps gateway as `make run` starts it",
+        "x-internal": True,
+    },
+    {
+        "url": "/",
+        "description": "The host that serves this document, in any environment (local, sandbox, "
+        "production): the gateway, or a service directly",
+        "x-internal": False,
+    },
 ]
 _ANSWERS_ALWAYS: tuple[type[AppError], ...] = (InternalError, ServiceUnavailable)
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch"})
@@ -76,28 +105,32 @@ def oauth2_scheme() -> dict[str, Any]:
         "which the platform does not know. The platform itself has no token endpoint: in "
         'development, mint a token with `cityops token --scope "procurement:read procurement:write"` '
         "(signed with `CITYOPS_JWT_SECRET`; `make run` prints one with every scope). Claims: `sub`, `scope` "
-        "(space-separated), `aud` = `cityops`, `exp`, and optionally `dept` and `vendor`.",
+        "(space-separated), `aud` = `cityops`, `exp`, and optionally `dept` and `vendor`. Tokens are "
+        "verified as RFC8725 (JSON Web Token Best Current Practices) asks: the algorithm is one of a fixed "
+        "list for each kind of key (HS256 for the development secret; RS256, ES256 or PS256 for the "
+        "provider's keys), never `none` and never chosen by the token alone, and `aud`, `exp` and `sub` "
+        "are required.",
         "flows": {"clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": dict(PLATFORM_SCOPES)}},
     }
 
 
 def response_headers() -> dict[str, Any]:
     """`components.headers`: every response header the kernel or the gateway sends."""
-    integer = {"type": "integer", "minimum": 0}
+    integer = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT32_MAX}
     return {
         "X-Request-ID": {
             "description": "The request's id: the one sent in `X-Request-ID`, or one made for it. Quote it "
             "when reporting a problem (it is also the problem's `instance`).",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN, "maxLength": REQUEST_ID_MAX_LENGTH},
         },
         "ETag": {
             "description": 'The version of the resource as a strong entity-tag, quotes included (`"v3"`). '
             "Send it back in `If-Match` to change the resource.",
-            "schema": {"type": "string", "pattern": ETAG_PATTERN},
+            "schema": {"type": "string", "pattern": ETAG_PATTERN, "maxLength": ETAG_MAX_LENGTH},
         },
         "Location": {
             "description": "The path of the resource created (or of the import to poll).",
-            "schema": {"type": "string", "format": "uri-reference"},
+            "schema": {"type": "string", "format": "uri-reference", "maxLength": LOCATION_MAX_LENGTH},
         },
         REPLAYED_HEADER: {
             "description": "`true` when this is the stored answer to an earlier request with the same "
@@ -106,7 +139,7 @@ def response_headers() -> dict[str, Any]:
         },
         "Retry-After": {
             "description": "Seconds to wait before retrying.",
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": {**integer, "minimum": 1},
         },
         "RateLimit-Limit": {
             "description": "Requests the client may make in the gateway's window (set by the gateway).",
@@ -190,6 +223,7 @@ def complete_document(document: dict[str, Any], routes: Sequence[Any]) -> dict[s
     components["securitySchemes"] = {SECURITY_SCHEME: oauth2_scheme()}
     components["headers"] = response_headers()
     declared_scopes = components["securitySchemes"][SECURITY_SCHEME]["flows"]["clientCredentials"]["scopes"]
+    bound_formats(document)
     for route, operation in _operations(document, routes):
         rule = _token_rule(route.dependant)
         _document_security(operation, rule)
@@ -202,6 +236,37 @@ def complete_document(document: dict[str, Any], routes: Sequence[Any]) -> dict[s
         _document_headers(operation, route)
         _document_examples(operation, route)
     return document
+
+
+def bound_formats(node: Any) -> None:
+    """States what every schema in `node` already holds to: the length of a UUID, a date or an instant
+    (`FORMAT_MAX_LENGTHS`), and the width of an integer, `int32` or `int64`, from its bounds."""
+    if isinstance(node, list):
+        for item in node:
+            bound_formats(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "string" and "maxLength" not in node and node.get("format") in FORMAT_MAX_LENGTHS:
+        node["maxLength"] = FORMAT_MAX_LENGTHS[node["format"]]
+    if kind == "integer" and "format" not in node:
+        width = _integer_width(node)
+        if width is not None:
+            node["format"] = width
+    for value in node.values():
+        bound_formats(value)
+
+
+def _integer_width(schema: dict[str, Any]) -> str | None:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if low is None or high is None:
+        return None  # unbounded: the linters say so
+    if low >= -INT32_MAX - 1 and high <= INT32_MAX:
+        return "int32"
+    # The bounds of a `bigint` may come as floats (2**63 once rounded), as JSON readers take them.
+    return "int64" if low >= -float(INT64_MAX) and high <= float(INT64_MAX) else None
 
 
 def _operations(document: dict[str, Any], routes: Sequence[Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
@@ -276,7 +341,11 @@ def _document_if_match(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
             parameter["required"] = True
-            parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
+            parameter["schema"] = {
+                "type": "string",
+                "pattern": IF_MATCH_PATTERN,
+                "maxLength": ETAG_MAX_LENGTH,
+            }
 
 
 def _document_success(operation: dict[str, Any], route: Any) -> None:

@@ -18,25 +18,29 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from itsdangerous import BadSignature, URLSafeSerializer
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.problems import InvalidPageToken
+from services.common.wire import WireModel
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# A page token is the signed sort key of the last row served: a few ids, instants and names.
+PAGE_TOKEN_MAX_LENGTH = 2048
 
 
-class Page(BaseModel, Generic[T]):
+class Page(WireModel, Generic[T]):
     """A page of a collection. Subclass it per item type (`class VendorPage(Page[Vendor])`) for a clean
     schema name in the OpenAPI document."""
 
-    items: list[T]
+    items: list[T] = Field(max_length=MAX_PAGE_SIZE)
     next_page_token: str | None = Field(
-        description="Pass as `page_token` for the next page; null on the last page."
+        max_length=PAGE_TOKEN_MAX_LENGTH,
+        description="Pass as `page_token` for the next page; null on the last page.",
     )
 
 
@@ -125,7 +129,8 @@ async def _pager(
         int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page (default {DEFAULT_PAGE_SIZE}).")
     ] = DEFAULT_PAGE_SIZE,
     page_token: Annotated[
-        str | None, Query(max_length=2048, description="`next_page_token` from the previous page.")
+        str | None,
+        Query(max_length=PAGE_TOKEN_MAX_LENGTH, description="`next_page_token` from the previous page."),
     ] = None,
 ) -> Pager:
     return Pager(page_size, page_token, request.app.state.page_token_serializer)

@@ -17,12 +17,13 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.observability import current_request_id
+from services.common.wire import INT32_MAX, WireModel
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -42,15 +44,36 @@ def problem_type(slug: str) -> str:
     return f"urn:cityops:problem:{slug}"
 
 
-class FieldError(BaseModel):
-    location: list[str | int] = Field(
-        description="Where the error is: ['body', 'legal_name'], ['query', 'page_size']…"
+# Bounds of what a problem says about the request, which the handlers hold to by cutting what is longer:
+# a location's parts are field names, indexes and the keys a client sent; a message may quote a value.
+LOCATION_PART_MAX_LENGTH = 200
+LOCATION_MAX_DEPTH = 32
+MESSAGE_MAX_LENGTH = 2000
+MAX_FIELD_ERRORS = 100
+SHORT_TEXT = 200
+# Stated here rather than by the document's completion (`bound_formats`), so that the problem schemas
+# are the same in every document, the gateway's included, whoever completes it.
+INT32_FORMAT: JsonDict = {"format": "int32"}
+
+LocationPart = (
+    Annotated[str, Field(max_length=LOCATION_PART_MAX_LENGTH)]
+    | Annotated[int, Field(ge=0, le=INT32_MAX, json_schema_extra=INT32_FORMAT)]
+)
+Names = Annotated[list[Annotated[str, Field(max_length=SHORT_TEXT)]], Field(max_length=SHORT_TEXT)]
+
+
+class FieldError(WireModel):
+    location: list[LocationPart] = Field(
+        max_length=LOCATION_MAX_DEPTH,
+        description="Where the error is: ['body', 'legal_name'], ['query', 'page_size']…",
     )
-    message: str
-    code: str = Field(description="A machine key such as `missing`, `string_too_long`, `enum`.")
+    message: str = Field(max_length=MESSAGE_MAX_LENGTH)
+    code: str = Field(
+        max_length=SHORT_TEXT, description="A machine key such as `missing`, `string_too_long`, `enum`."
+    )
 
 
-class Problem(BaseModel):
+class Problem(WireModel):
     """An RFC 9457 problem document. Switch on `type`; the members after `instance` appear with the
     problems that carry them, and further members may appear."""
 
@@ -58,40 +81,52 @@ class Problem(BaseModel):
 
     type: str = Field(
         default="about:blank",
+        max_length=SHORT_TEXT,
         description="A stable URI (`urn:cityops:problem:<slug>`) naming the problem; the operation's "
         "responses list the types each status can carry.",
     )
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = Field(default=None, description="The request id of the failed request.")
-    errors: list[FieldError] | None = Field(
-        default=None, description="Every 422: each invalid field, with where it is (`location`)."
+    title: str = Field(max_length=SHORT_TEXT)
+    status: int = Field(ge=100, le=599, json_schema_extra=INT32_FORMAT)
+    detail: str | None = Field(default=None, max_length=MESSAGE_MAX_LENGTH)
+    instance: str | None = Field(
+        default=None, max_length=SHORT_TEXT, description="The request id of the failed request."
     )
-    allowed_transitions: list[str] | None = Field(
+    errors: list[FieldError] | None = Field(
+        default=None,
+        max_length=MAX_FIELD_ERRORS,
+        description=f"Every 422: each invalid field, with where it is (`location`); the first "
+        f"{MAX_FIELD_ERRORS}.",
+    )
+    allowed_transitions: Names | None = Field(
         default=None, description="`invalid-transition`: the statuses the record can move to from now."
     )
     current_status: str | None = Field(
-        default=None, description="A refused status change or action: the record's status now."
+        default=None,
+        max_length=SHORT_TEXT,
+        description="A refused status change or action: the record's status now.",
     )
     current_etag: str | None = Field(
         default=None,
+        max_length=SHORT_TEXT,
         description="`precondition-failed`: the resource's `ETag` now; read it again before retrying.",
     )
-    required_scopes: list[str] | None = Field(
+    required_scopes: Names | None = Field(
         default=None,
         description="`forbidden`: the token scopes the operation needs (one of them suffices "
         "where the operation lists them as alternatives).",
     )
-    line: int | None = Field(
-        default=None, ge=1, description="A refused CSV upload: the line of the file where it broke."
+    line: Annotated[int, Field(ge=1, le=INT32_MAX, json_schema_extra=INT32_FORMAT)] | None = Field(
+        default=None, description="A refused CSV upload: the line of the file where it broke."
     )
 
 
 class ValidationProblem(Problem):
     """A 422: the request is well-formed but not valid; `errors` says where."""
 
-    errors: list[FieldError] = Field(description="Each invalid field, with where it is (`location`).")
+    errors: list[FieldError] = Field(
+        max_length=MAX_FIELD_ERRORS,
+        description=f"Each invalid field, with where it is (`location`); the first {MAX_FIELD_ERRORS}.",
+    )
 
 
 class AppError(Exception):
@@ -120,13 +155,19 @@ class AppError(Exception):
             # whole (or by a value the database refused) is an error of the body.
             extra = {
                 **extra,
-                "errors": [FieldError(location=["body"], message=self.detail or self.title, code=self.slug)],
+                "errors": [
+                    FieldError(
+                        location=["body"],
+                        message=str(_cut(self.detail or self.title, MESSAGE_MAX_LENGTH)),
+                        code=self.slug,
+                    )
+                ],
             }
         return Problem(
             type=problem_type(self.slug),
             title=self.title,
             status=self.status,
-            detail=self.detail,
+            detail=_cut(self.detail, MESSAGE_MAX_LENGTH),
             instance=current_request_id(),
             **extra,
         )
@@ -225,10 +266,28 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
+def _cut(text: str | None, length: int) -> str | None:
+    """`text` within `length` characters: a problem quoting a client's value stays within its bounds."""
+    return text if text is None or len(text) <= length else text[: length - 1] + "…"
+
+
+def _location(loc: Sequence[Any]) -> list[str | int]:
+    return [
+        part
+        if isinstance(part, int) and 0 <= part <= INT32_MAX
+        else str(_cut(str(part), LOCATION_PART_MAX_LENGTH))
+        for part in list(loc)[:LOCATION_MAX_DEPTH]
+    ]
+
+
 def _field_errors(errors: Sequence[Any]) -> list[FieldError]:
     return [
-        FieldError(location=list(e.get("loc", ())), message=e.get("msg", ""), code=e.get("type", "invalid"))
-        for e in errors
+        FieldError(
+            location=_location(e.get("loc", ())),
+            message=str(_cut(e.get("msg", ""), MESSAGE_MAX_LENGTH)),
+            code=str(_cut(e.get("type", "invalid"), SHORT_TEXT)),
+        )
+        for e in errors[:MAX_FIELD_ERRORS]
     ]
 
 

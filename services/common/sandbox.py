@@ -47,6 +47,7 @@ from services.common.auth import Principal, TokenVerifier
 from services.common.clock import PLATFORM_CLOCK, PlatformClock, utcnow
 from services.common.problems import AppError, Forbidden, Unauthorized
 from services.common.unit_of_work import Sessions, unit_of_work
+from services.common.wire import Duration, Timestamp, WireModel
 
 SCOPE = "sandbox:clock"
 SIMULATED_TIME_HEADER = "CityOps-Simulated-Time"
@@ -60,21 +61,21 @@ class ClockMovesForwardOnly(AppError):
     status, slug, title = 409, "clock-moves-forward-only", "The sandbox clock only moves forward"
 
 
-class SandboxClock(BaseModel):
+class SandboxClock(WireModel):
     """The platform's time as the sandbox clock has it."""
 
     now: AwareDatetime = Field(description="The platform's current time, the one every rule reads.")
     simulated: bool = Field(description="Whether the platform's time runs ahead of the real time.")
-    ahead_by: timedelta = Field(description="How far ahead of the real time, as an ISO 8601 duration.")
+    ahead_by: Duration = Field(description="How far ahead of the real time, as an ISO 8601 duration.")
 
 
-class ClockAdvance(BaseModel):
+class ClockAdvance(WireModel):
     """Where to move the platform's time: `by` a duration, or `to` an instant. Never back."""
 
     model_config = ConfigDict(extra="forbid")
 
-    by: timedelta | None = Field(default=None, description="An ISO 8601 duration, e.g. `P3D`, `PT36H`.")
-    to: AwareDatetime | None = Field(default=None, description="An RFC 3339 timestamp with offset.")
+    by: Duration | None = Field(default=None, description="An ISO 8601 duration, e.g. `P3D`, `PT36H`.")
+    to: Timestamp | None = Field(default=None, description="An RFC 3339 timestamp with offset.")
 
     @model_validator(mode="after")
     def _one_way_of_moving(self) -> ClockAdvance:
@@ -85,7 +86,7 @@ class ClockAdvance(BaseModel):
         return self
 
 
-class ClockOffset(BaseModel):
+class ClockOffset(WireModel):
     """What the gateway sets on each service: how far its time runs ahead of the real time."""
 
     model_config = ConfigDict(extra="forbid")

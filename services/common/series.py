@@ -16,9 +16,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from services.common.clock import FISCAL_YEAR_END_MONTH, fiscal_quarter, fiscal_year
+from services.common.wire import DERIVED_DECIMAL_MAX_LENGTH, WireModel
 
 VALUE_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 FIRST_FISCAL_MONTH = FISCAL_YEAR_END_MONTH % 12 + 1  # July
@@ -48,6 +49,7 @@ SeriesValue = Annotated[
         {
             "type": "string",
             "pattern": VALUE_PATTERN,
+            "maxLength": DERIVED_DECIMAL_MAX_LENGTH,
             "description": "A decimal number as a string, exact.",
             "examples": ["1250.00", "0.4213"],
         }
@@ -55,7 +57,7 @@ SeriesValue = Annotated[
 ]
 
 
-class SeriesPoint(BaseModel):
+class SeriesPoint(WireModel):
     model_config = ConfigDict(frozen=True)
 
     period_start: date = Field(description="First day the point covers (the period's, or the range's).")
@@ -64,7 +66,7 @@ class SeriesPoint(BaseModel):
     value: SeriesValue | None = Field(description="Null when there is nothing to measure in the period.")
 
 
-class MetricSeries(BaseModel):
+class MetricSeries(WireModel):
     """One metric, one point per period from `from` to `to`, oldest first."""
 
     key: str = Field(description="The metric's key, e.g. `total_spend`.")

@@ -45,7 +45,10 @@ async def test_merged_document_holds_every_published_service(
     assert set(vendors["paths"]) <= set(document["paths"])
     assert "/v1/procurement/vendors" in document["paths"]
     assert document["openapi"].startswith("3.")
-    assert document["servers"] == [{"url": "/", "description": "The CityOps gateway"}]
+    # One server, the gateway: public (`x-internal: false`), its environment named for the linters.
+    [server] = document["servers"]
+    assert server["url"] == "/" and server["x-internal"] is False
+    assert server["description"].startswith("The CityOps gateway of the environment")
     assert duplicate_operation_ids(document) == []
     assert all(_resolves(document, ref) for ref in _refs(document))
     assert document["components"]["schemas"]["Problem"] == problem_schema_components()["Problem"]

@@ -12,11 +12,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from services.assets.contracts.geometry import GeoPoint, GeoPolygon
 from services.common.pagination import Page
 from services.common.reference import Department as CityDepartment
+from services.common.wire import Int32, PositiveInt32, SmallInt, WireModel
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -196,7 +197,7 @@ SquareFeet = Annotated[int, Field(ge=0, le=100_000_000)]
 Quantity = Annotated[float, Field(gt=0, le=100_000_000)]
 
 
-class AssetCreate(BaseModel):
+class AssetCreate(WireModel):
     """A new asset. It starts `active`; its `asset_number` is issued by the registry and never changes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -240,7 +241,7 @@ class AssetCreate(BaseModel):
     )
 
 
-class AssetUpdate(BaseModel):
+class AssetUpdate(WireModel):
     """Fields to change; absent fields stay as they are, `null` clears an optional one. `asset_number`
     and `asset_type` never change; the status moves through transitions."""
 
@@ -288,7 +289,7 @@ REQUIRED_FIELDS = frozenset(
 )
 
 
-class AssetWarning(BaseModel):
+class AssetWarning(WireModel):
     """Something the registry accepted but a person should look at (a point outside the City)."""
 
     code: str = Field(description="A machine key, e.g. `location_outside_city`.")
@@ -296,7 +297,7 @@ class AssetWarning(BaseModel):
     message: str
 
 
-class Asset(BaseModel):
+class Asset(WireModel):
     id: uuid.UUID
     asset_number: str = Field(description="Permanent, never reused: `LA-RP-000123` (FRPP RPUID).")
     name: str
@@ -310,28 +311,28 @@ class Asset(BaseModel):
     )
     status_reason: str | None = Field(description="The reason given with the last status change.")
     controlling_department: str
-    council_district: int | None
+    council_district: CouncilDistrict | None
     zoning: str | None
     street_number: str | None
     street_name: str | None
     city: str
     zip_code: str | None
     land_area_acres: float | None
-    gross_sqft: int | None
-    rentable_sqft: int | None
-    floors: int | None
+    gross_sqft: Int32 | None
+    rentable_sqft: Int32 | None
+    floors: SmallInt | None
     structure_quantity: float | None
     structure_unit: StructureUnit | None
-    year_built: int | None
-    year_acquired: int | None
+    year_built: SmallInt | None
+    year_acquired: SmallInt | None
     historical_status: HistoricalStatus
-    hcm_number: int | None
+    hcm_number: Int32 | None
     location: GeoPoint | None
     footprint: GeoPolygon | None
     is_sensitive: bool
     apns: list[str] = Field(description="The parcels the asset stands on, as `####-###-###`.")
     warnings: list[AssetWarning] = Field(description="What the registry accepted but flags for review.")
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -340,7 +341,7 @@ class AssetPage(Page[Asset]):
     pass
 
 
-class AssetTransition(BaseModel):
+class AssetTransition(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     to: AssetStatus
@@ -352,7 +353,7 @@ class AssetTransition(BaseModel):
     )
 
 
-class PublicAsset(BaseModel):
+class PublicAsset(WireModel):
     """An asset in the public inventory: non-sensitive assets only, and only their public fields (no
     internal notes, status reasons, or version)."""
 
@@ -364,22 +365,22 @@ class PublicAsset(BaseModel):
     legal_interest: LegalInterest
     status: AssetStatus
     controlling_department: str
-    council_district: int | None
+    council_district: CouncilDistrict | None
     zoning: str | None
     street_number: str | None
     street_name: str | None
     city: str
     zip_code: str | None
     land_area_acres: float | None
-    gross_sqft: int | None
-    rentable_sqft: int | None
-    floors: int | None
+    gross_sqft: Int32 | None
+    rentable_sqft: Int32 | None
+    floors: SmallInt | None
     structure_quantity: float | None
     structure_unit: StructureUnit | None
-    year_built: int | None
-    year_acquired: int | None
+    year_built: SmallInt | None
+    year_acquired: SmallInt | None
     historical_status: HistoricalStatus
-    hcm_number: int | None
+    hcm_number: Int32 | None
     location: GeoPoint | None
     footprint: GeoPolygon | None
     apns: list[str]

@@ -12,12 +12,13 @@ import math
 from typing import Annotated, Literal, Self
 
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.geometry.polygon import orient
 
 from services.common.stored import from_database
+from services.common.wire import WireModel
 
 DECIMALS = 7
 MAX_POSITIONS = 10_000
@@ -55,7 +56,7 @@ def _checked_position(position: list[float], where: str) -> list[float]:
     return [round(longitude, DECIMALS), round(latitude, DECIMALS)]
 
 
-class GeoPoint(BaseModel):
+class GeoPoint(WireModel):
     """A GeoJSON Point: `{"type": "Point", "coordinates": [longitude, latitude]}` in WGS84."""
 
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +78,7 @@ class GeoPoint(BaseModel):
         return self.coordinates[1]
 
 
-class GeoPolygon(BaseModel):
+class GeoPolygon(WireModel):
     """A GeoJSON Polygon: an exterior ring and optional holes, each a closed list of at least four
     positions. Must not self-intersect."""
 

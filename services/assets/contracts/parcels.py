@@ -6,10 +6,11 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from services.common.pagination import Page
+from services.common.wire import Int32, IsoDate, PositiveInt32, WireModel
 
 _APN = re.compile(r"^[0-9]{4}-?[0-9]{3}-?[0-9]{3}$")
 
@@ -42,7 +43,7 @@ Pin = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 UseCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Z]{4}$")]
 
 
-class ParcelCreate(BaseModel):
+class ParcelCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     apn: Apn
@@ -59,7 +60,7 @@ class ParcelCreate(BaseModel):
     )
 
 
-class ParcelUpdate(BaseModel):
+class ParcelUpdate(WireModel):
     """Fields to change; `null` clears one. A parcel is retired (split or merged away by the Assessor)
     with `retired_on`; a retired parcel keeps its links but takes no new ones."""
 
@@ -72,18 +73,18 @@ class ParcelUpdate(BaseModel):
         None
     )
     assessor_use_code: UseCode | None = None
-    retired_on: date | None = None
+    retired_on: IsoDate | None = None
 
 
-class Parcel(BaseModel):
+class Parcel(WireModel):
     apn: str = Field(description="`####-###-###`.")
     pin: str | None
     situs_address: str | None
-    lot_area_sqft: int | None
+    lot_area_sqft: Int32 | None
     zoning: str | None
     assessor_use_code: str | None
     retired_on: date | None
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response, status
-from pydantic import AwareDatetime
 
 from services.assets.access import Reader, Writer
 from services.assets.contracts import Asset, AssetPage, Parcel, ParcelCreate, ParcelPage, ParcelUpdate
@@ -29,13 +28,14 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import Timestamp
 
 router = service_router(tags=["parcels"])
 links_router = service_router(tags=["assets"])
 
 ApnPath = Annotated[str, Path(max_length=40, description="10 digits, `####-###-###` or without dashes.")]
 UpdatedSince = Annotated[
-    AwareDatetime | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
+    Timestamp | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
 ]
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response, status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from services.assets.access import Reader, Writer
 from services.assets.contracts import (
@@ -38,6 +38,7 @@ from services.common.problems import (
 )
 from services.common.reference import Department
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS, Timestamp
 
 router = service_router(tags=["assets"])
 
@@ -52,21 +53,27 @@ class AssetFilters:
 
 async def asset_filters(
     status_: Annotated[
-        list[AssetStatus] | None, Query(alias="status", description="Repeat for several.")
+        list[AssetStatus] | None,
+        Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status", description="Repeat for several."),
     ] = None,
     asset_type: Annotated[
-        list[AssetType] | None, Query(alias="type", description="land, building or structure.")
+        list[AssetType] | None,
+        Query(max_length=LIST_FILTER_MAX_ITEMS, alias="type", description="land, building or structure."),
     ] = None,
     department: Annotated[
         list[Department] | None,
-        Query(description="Controlling department code, e.g. `GSD`; repeat for several."),
+        Query(
+            max_length=LIST_FILTER_MAX_ITEMS,
+            description="Controlling department code, e.g. `GSD`; repeat for several.",
+        ),
     ] = None,
     council_district: Annotated[
-        list[Annotated[int, Field(ge=1, le=15)]] | None, Query(description="1–15; repeat for several.")
+        list[Annotated[int, Field(ge=1, le=15)]] | None,
+        Query(max_length=LIST_FILTER_MAX_ITEMS, description="1–15; repeat for several."),
     ] = None,
-    legal_interest: Annotated[list[LegalInterest] | None, Query()] = None,
+    legal_interest: Annotated[list[LegalInterest] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
     updated_since: Annotated[
-        AwareDatetime | None, Query(description="Only assets changed at or after (RFC 3339 with offset).")
+        Timestamp | None, Query(description="Only assets changed at or after (RFC 3339 with offset).")
     ] = None,
 ) -> AssetFilters:
     # A coroutine, not a class dependency: FastAPI would build a class in a worker thread.

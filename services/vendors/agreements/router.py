@@ -26,6 +26,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Writer
 from services.vendors.agreements import service
 from services.vendors.contracts import (
@@ -89,11 +90,15 @@ async def contracts_list(
     session: Session,
     pager: PageParams,
     _: Viewer,
-    vendor_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    department: Annotated[list[Department] | None, Query(description="City department codes.")] = None,
-    status_: Annotated[list[ContractStatus] | None, Query(alias="status")] = None,
-    solicitation_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    award_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    vendor_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    department: Annotated[
+        list[Department] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, description="City department codes.")
+    ] = None,
+    status_: Annotated[
+        list[ContractStatus] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status")
+    ] = None,
+    solicitation_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    award_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
     updated_since: Annotated[
         Timestamp | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
     ] = None,

@@ -24,6 +24,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Bidder, Evaluator, ProtestMover, ProtestReader, Settings
 from services.vendors.awards import protests, service
 from services.vendors.awards.service import EvaluationIncomplete, NotTopRanked, ProtestWindowOpen
@@ -100,9 +101,11 @@ async def awards_list(
     pager: PageParams,
     _: Viewer,
     now: Now,
-    solicitation_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    vendor_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    status_: Annotated[list[AwardStatus] | None, Query(alias="status")] = None,
+    solicitation_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    vendor_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    status_: Annotated[
+        list[AwardStatus] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status")
+    ] = None,
     updated_since: Annotated[
         Timestamp | None, Query(description="Only those changed at or after (RFC 3339 with offset).")
     ] = None,
@@ -203,9 +206,11 @@ async def protests_list(
     session: Session,
     pager: PageParams,
     viewer: ProtestReader,
-    award_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    solicitation_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    status_: Annotated[list[ProtestStatus] | None, Query(alias="status")] = None,
+    award_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    solicitation_id: Annotated[list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    status_: Annotated[
+        list[ProtestStatus] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status")
+    ] = None,
 ) -> ProtestPage:
     items, token = await protests.list_page(
         session, pager, viewer, award_ids=award_id, solicitation_ids=solicitation_id, statuses=status_

@@ -17,7 +17,6 @@ from typing import Annotated, Self
 
 from pydantic import (
     MISSING,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -27,8 +26,9 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.money import CENTS, Amount, CurrencyCode, Money
+from services.common.money import AMOUNT_MAX_LENGTH, CENTS, Amount, CurrencyCode, Money
 from services.common.pagination import Page
+from services.common.wire import DATE_MAX_LENGTH, DATE_TEXT, IsoDate, PositiveInt32, WireModel
 from services.vendors.contracts.certifications import CertificationType
 from services.vendors.contracts.patterns import (
     FILLED_TEXT,
@@ -92,6 +92,7 @@ ChangeAmount = Annotated[
         {
             "type": "string",
             "pattern": VALUE_CHANGE_PATTERN,
+            "maxLength": AMOUNT_MAX_LENGTH + 1,
             "description": "A decimal with at most two decimal places, as a string; negative lowers.",
             "examples": ["-2500.00"],
         }
@@ -99,7 +100,7 @@ ChangeAmount = Annotated[
 ]
 
 
-class ValueChange(BaseModel):
+class ValueChange(WireModel):
     """A change of an amount: positive raises it, negative lowers it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,7 +115,13 @@ def _in_range(day: date, name: str) -> None:
 
 
 # A calendar day the server can store and convert: 1900 to 9998, stated in the document too.
-Day = Annotated[date, WithJsonSchema({"type": "string", "format": "date", "pattern": YEARS_1900_TO_9998})]
+Day = Annotated[
+    date,
+    DATE_TEXT,
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": YEARS_1900_TO_9998, "maxLength": DATE_MAX_LENGTH}
+    ),
+]
 
 
 class PositiveMoney(Money):
@@ -126,6 +133,7 @@ class PositiveMoney(Money):
             {
                 "type": "string",
                 "pattern": NONZERO_AMOUNT_PATTERN,
+                "maxLength": AMOUNT_MAX_LENGTH,
                 "description": "A decimal more than zero with at most two decimal places, as a string.",
                 "examples": ["1250.00"],
             }
@@ -133,7 +141,7 @@ class PositiveMoney(Money):
     ]
 
 
-class DatePeriod(BaseModel):
+class DatePeriod(WireModel):
     """Calendar days, both ends included."""
 
     model_config = ConfigDict(extra="forbid")
@@ -159,7 +167,7 @@ class ContractStatus(StrEnum):
     terminated = "terminated"
 
 
-class ContractCreate(BaseModel):
+class ContractCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     award_id: uuid.UUID = Field(description="An `active` award without a contract yet.")
@@ -167,7 +175,7 @@ class ContractCreate(BaseModel):
     period: DatePeriod
 
 
-class ContractUpdate(BaseModel):
+class ContractUpdate(WireModel):
     """Changes to a `draft` contract; an active one changes through amendments. Absent fields stay as
     they are; only `signed_date` takes `null` (not signed yet)."""
 
@@ -175,10 +183,10 @@ class ContractUpdate(BaseModel):
 
     title: Title | MISSING = MISSING
     period: DatePeriod | MISSING = MISSING
-    signed_date: date | MISSING | None = Field(default=MISSING, description="`null` clears it.")
+    signed_date: IsoDate | MISSING | None = Field(default=MISSING, description="`null` clears it.")
 
 
-class Contract(BaseModel):
+class Contract(WireModel):
     id: uuid.UUID
     number: str = Field(description="e.g. `C-2026-00042`.")
     award_id: uuid.UUID
@@ -191,7 +199,7 @@ class Contract(BaseModel):
     value: Money = Field(description="The value with every amendment applied.")
     period: DatePeriod
     signed_date: date | None
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -200,14 +208,14 @@ class ContractPage(Page[Contract]):
     pass
 
 
-class ContractTransition(BaseModel):
+class ContractTransition(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     to: ContractStatus
     reason: Reason | None = Field(default=None, description="Required to terminate.")
 
 
-class AmendmentCreate(BaseModel):
+class AmendmentCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Description
@@ -229,10 +237,10 @@ class AmendmentCreate(BaseModel):
         return self
 
 
-class Amendment(BaseModel):
+class Amendment(WireModel):
     id: uuid.UUID
     contract_id: uuid.UUID
-    number: int = Field(description="1, 2, … in order.")
+    number: PositiveInt32 = Field(description="1, 2, … in order.")
     description: str
     value_change: ValueChange
     new_period_end: date | None
@@ -249,7 +257,7 @@ class SubcontractStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class SubcontractCreate(BaseModel):
+class SubcontractCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     sub_vendor_id: uuid.UUID = Field(description="An `active` vendor other than the prime.")
@@ -270,7 +278,7 @@ class SubcontractCreate(BaseModel):
         return self
 
 
-class Subcontract(BaseModel):
+class Subcontract(WireModel):
     id: uuid.UUID
     contract_id: uuid.UUID
     sub_vendor_id: uuid.UUID
@@ -278,7 +286,7 @@ class Subcontract(BaseModel):
     amount: Money
     committed_date: date
     status: SubcontractStatus
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -287,7 +295,7 @@ class SubcontractPage(Page[Subcontract]):
     pass
 
 
-class SubcontractTransition(BaseModel):
+class SubcontractTransition(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     to: SubcontractStatus

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 from services.common.pagination import Page
+from services.common.wire import PositiveInt32, WireModel
 from services.vendors.contracts.patterns import FILLED_TEXT
 
 __all__ = [
@@ -51,7 +52,7 @@ class AwardStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class AwardCreate(BaseModel):
+class AwardCreate(WireModel):
     """The notice of intent to award. `bid_id` confirms the bid the evaluators expect to win: it must be
     the top-ranked qualified bid at this moment (409 otherwise), so that no stale view awards."""
 
@@ -60,12 +61,14 @@ class AwardCreate(BaseModel):
     bid_id: uuid.UUID
 
 
-class Award(BaseModel):
+class Award(WireModel):
     id: uuid.UUID
     solicitation_id: uuid.UUID
     bid_id: uuid.UUID
     vendor_id: uuid.UUID
-    rank: int = Field(description="The bid's place in the ranking when the intent was issued (1 = best).")
+    rank: PositiveInt32 = Field(
+        description="The bid's place in the ranking when the intent was issued (1 = best)."
+    )
     status: AwardStatus
     amount: Money = Field(description="The bid's price: preferences rank bids but never change this.")
     intent_notified_at: datetime
@@ -76,7 +79,7 @@ class Award(BaseModel):
     protest_window_open: bool = Field(description="Whether today (Los Angeles) is within the window.")
     award_date: date | None = Field(description="The day the award took effect; set when `active`.")
     decision_reason: str | None = Field(description="Why it was rejected or cancelled.")
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -85,7 +88,7 @@ class AwardPage(Page[Award]):
     pass
 
 
-class AwardTransition(BaseModel):
+class AwardTransition(WireModel):
     """`active` (once the window has closed with no protest pending) or `rejected` (`reason` required).
     `stayed` and back to `intent` follow protests; `cancelled` follows the solicitation."""
 
@@ -106,13 +109,13 @@ class ProtestStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
-class ProtestCreate(BaseModel):
+class ProtestCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     grounds: Grounds = Field(description="What the bidder contests and why.")
 
 
-class Protest(BaseModel):
+class Protest(WireModel):
     id: uuid.UUID
     award_id: uuid.UUID
     solicitation_id: uuid.UUID
@@ -123,7 +126,7 @@ class Protest(BaseModel):
     status: ProtestStatus
     decision_reason: str | None
     decided_at: datetime | None
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -132,7 +135,7 @@ class ProtestPage(Page[Protest]):
     pass
 
 
-class ProtestTransition(BaseModel):
+class ProtestTransition(WireModel):
     """`upheld` or `denied` by evaluators (`reason` required); `withdrawn` by the protesting vendor."""
 
     model_config = ConfigDict(extra="forbid")

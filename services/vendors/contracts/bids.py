@@ -12,10 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, ConfigDict, Field, StringConstraints, UrlConstraints, model_validator
 
 from services.common.money import Money
 from services.common.pagination import Page
+from services.common.wire import URL_MAX_LENGTH, Count, PositiveInt32, WireModel
 from services.vendors.contracts.patterns import cross_field
 from services.vendors.contracts.solicitations import ItemId, Title
 
@@ -51,7 +52,7 @@ class BidStatus(StrEnum):
     nonresponsive = "nonresponsive"
 
 
-class LinePrice(BaseModel):
+class LinePrice(WireModel):
     """The price of one solicitation item (by its `id`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,19 +62,19 @@ class LinePrice(BaseModel):
     amount: Money = Field(description="The extended price of the item: what the bid charges for it.")
 
 
-class FinancialDocument(BaseModel):
+class FinancialDocument(WireModel):
     """A reference to a financial document held elsewhere (a cost proposal, a bill of quantities)."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    url: AnyHttpUrl
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=URL_MAX_LENGTH)]
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
         default=None, description="The document's SHA-256, so that a reader can tell it was not swapped."
     )
 
 
-class BidSealedContent(BaseModel):
+class BidSealedContent(WireModel):
     """What stays sealed until the opening: the prices and the financial documents."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,7 +98,7 @@ class BidSealedContent(BaseModel):
         return self
 
 
-class BidCreate(BaseModel):
+class BidCreate(WireModel):
     """A bid, submitted whole; a replacement (PUT) sends the whole bid again."""
 
     model_config = ConfigDict(extra="forbid")
@@ -108,7 +109,7 @@ class BidCreate(BaseModel):
     sealed: BidSealedContent
 
 
-class BidReceipt(BaseModel):
+class BidReceipt(WireModel):
     """Proof of what was submitted and when; anyone can check it against the tabulation."""
 
     bid_id: uuid.UUID
@@ -119,7 +120,7 @@ class BidReceipt(BaseModel):
     hashed_input: str = RECEIPT_INPUT
 
 
-class Bid(BaseModel):
+class Bid(WireModel):
     id: uuid.UUID
     solicitation_id: uuid.UUID
     vendor_id: uuid.UUID
@@ -137,7 +138,7 @@ class Bid(BaseModel):
     )
     receipt: BidReceipt | None = Field(description="Null once withdrawn.")
     withdrawn_at: datetime | None
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -146,7 +147,7 @@ class BidPage(Page[Bid]):
     pass
 
 
-class TabulatedBid(BaseModel):
+class TabulatedBid(WireModel):
     """One opened bid as read out at the opening; with `sealed_payload`, `submitted_at` and
     `released_key` anyone can recompute the receipt and decrypt the payload to check `total`."""
 
@@ -164,7 +165,7 @@ class TabulatedBid(BaseModel):
     receipt_hash: str
 
 
-class Tabulation(BaseModel):
+class Tabulation(WireModel):
     """The public record of the opening: every bid not withdrawn, lowest total first."""
 
     solicitation_id: uuid.UUID
@@ -177,5 +178,5 @@ class Tabulation(BaseModel):
     )
     receipt_algorithm: Literal["sha256"] = RECEIPT_ALGORITHM
     receipt_input: str = RECEIPT_INPUT
-    bid_count: int
+    bid_count: Count
     bids: list[TabulatedBid]

@@ -12,9 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import MISSING, ConfigDict, Field, StringConstraints, model_validator
 
 from services.common.pagination import Page
+from services.common.wire import Int32, IsoDate, PositiveInt32, WireModel
 from services.vendors.contracts.patterns import FILLED_TEXT, cross_field
 from services.vendors.contracts.registry import CommodityCode, EntityType, SizeClass
 
@@ -112,7 +113,7 @@ class CertificationStatus(StrEnum):
 
 AgencyCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9-]{2,20}$"),
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=20, pattern=r"^[A-Za-z0-9-]{2,20}$"),
 ]
 CertificateNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=FILLED_TEXT)
@@ -122,7 +123,7 @@ Reason = Annotated[
 ]
 
 
-class CertifyingAgency(BaseModel):
+class CertifyingAgency(WireModel):
     code: str = Field(description="Stable code, e.g. `LA-BCA`, `CA-DGS`, `SBA`.")
     name: str
     jurisdiction: str = Field(description="The government or area the agency certifies for.")
@@ -141,14 +142,16 @@ def _check_dates(effective: date | None, expiration: date | None) -> None:
         raise cross_field("expiration_date must be after effective_date")
 
 
-class CertificationCreate(BaseModel):
+class CertificationCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     type: CertificationType
     agency_code: AgencyCode = Field(description="A code from `GET /v1/procurement/certifying-agencies`.")
     certificate_number: CertificateNumber = Field(description="As printed on the certificate.")
-    effective_date: date
-    expiration_date: date = Field(description="The last day the certificate is valid; after effective_date.")
+    effective_date: IsoDate
+    expiration_date: IsoDate = Field(
+        description="The last day the certificate is valid; after effective_date."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -156,7 +159,7 @@ class CertificationCreate(BaseModel):
         return self
 
 
-class CertificationUpdate(BaseModel):
+class CertificationUpdate(WireModel):
     """Corrections to a `pending` certification; a verified one is replaced by a new certificate that
     supersedes it, so what was verified stays on record. Absent fields stay as they are; none takes
     `null`."""
@@ -166,8 +169,8 @@ class CertificationUpdate(BaseModel):
     type: CertificationType | MISSING = MISSING
     agency_code: AgencyCode | MISSING = MISSING
     certificate_number: CertificateNumber | MISSING = MISSING
-    effective_date: date | MISSING = MISSING
-    expiration_date: date | MISSING = MISSING
+    effective_date: IsoDate | MISSING = MISSING
+    expiration_date: IsoDate | MISSING = MISSING
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -176,7 +179,7 @@ class CertificationUpdate(BaseModel):
         return self
 
 
-class Certification(BaseModel):
+class Certification(WireModel):
     id: uuid.UUID
     vendor_id: uuid.UUID
     type: CertificationType
@@ -192,7 +195,7 @@ class Certification(BaseModel):
     ended_on: date | None = Field(
         description="The day a revocation or supersession ended the certificate before it expired."
     )
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -206,7 +209,7 @@ class CertificationListItem(Certification):
 
     vendor_number: str
     vendor_legal_name: str
-    days_until_expiration: int = Field(
+    days_until_expiration: Int32 = Field(
         description="Days from today to the expiration date: 0 on the last valid day, negative once expired."
     )
 
@@ -215,7 +218,7 @@ class CertificationListPage(Page[CertificationListItem]):
     pass
 
 
-class CertificationTransition(BaseModel):
+class CertificationTransition(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     to: CertificationStatus
@@ -228,13 +231,13 @@ class CertificationTransition(BaseModel):
 # no tax data, no billing contact.
 
 
-class DirectoryLocation(BaseModel):
+class DirectoryLocation(WireModel):
     city: str
     region: str
     postal_code: str
 
 
-class DirectoryContact(BaseModel):
+class DirectoryContact(WireModel):
     """The vendor's `bids` contact, or its `primary` one when it has none for bids."""
 
     name: str
@@ -242,7 +245,7 @@ class DirectoryContact(BaseModel):
     phone: str | None
 
 
-class DirectoryCertification(BaseModel):
+class DirectoryCertification(WireModel):
     type: CertificationType
     program_basis: ProgramBasis
     agency_code: str
@@ -252,7 +255,7 @@ class DirectoryCertification(BaseModel):
     expiration_date: date
 
 
-class DirectoryEntry(BaseModel):
+class DirectoryEntry(WireModel):
     vendor_id: uuid.UUID
     vendor_number: str
     legal_name: str

@@ -6,12 +6,14 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from services.common.wire import Count, WireModel
 from services.vendors.contracts.patterns import FILLED_TEXT
 from services.vendors.contracts.registry import Vendor, VendorStatus
 
 __all__ = [
+    "MAX_CANDIDATES",
     "DuplicateCandidate",
     "DuplicateCandidateList",
     "DuplicateReason",
@@ -22,6 +24,10 @@ __all__ = [
 ]
 
 
+# The most candidates a request may ask for (`limit`).
+MAX_CANDIDATES = 100
+
+
 class DuplicateReasonCode(StrEnum):
     same_tin = "same_tin"
     similar_name = "similar_name"
@@ -30,13 +36,13 @@ class DuplicateReasonCode(StrEnum):
     same_email = "same_email"
 
 
-class DuplicateReason(BaseModel):
+class DuplicateReason(WireModel):
     code: DuplicateReasonCode
     weight: float = Field(ge=0, le=1, description="How much this reason alone says the two are one firm.")
     detail: str = Field(description="What matched, for a person deciding whether to merge.")
 
 
-class DuplicateCandidate(BaseModel):
+class DuplicateCandidate(WireModel):
     vendor_id: uuid.UUID
     vendor_number: str
     legal_name: str
@@ -50,14 +56,14 @@ class DuplicateCandidate(BaseModel):
     reasons: list[DuplicateReason] = Field(description="Strongest first.")
 
 
-class DuplicateCandidateList(BaseModel):
+class DuplicateCandidateList(WireModel):
     """The best candidates first, at most `limit` of them; not paged: past the first few, candidates
     are rarely duplicates."""
 
-    items: list[DuplicateCandidate]
+    items: list[DuplicateCandidate] = Field(max_length=MAX_CANDIDATES)
 
 
-class VendorMerge(BaseModel):
+class VendorMerge(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     survivor_id: uuid.UUID = Field(description="The vendor that remains and absorbs this one.")
@@ -75,11 +81,11 @@ class TaxProfileMergeOutcome(StrEnum):
     duplicate_removed = "duplicate_removed"
 
 
-class VendorMergeResult(BaseModel):
+class VendorMergeResult(WireModel):
     merged: Vendor = Field(description="The merged vendor, now `merged` and pointing at the survivor.")
     survivor: Vendor
-    certifications_moved: int = Field(description="Certifications now held by the survivor.")
-    certifications_kept: int = Field(
+    certifications_moved: Count = Field(description="Certifications now held by the survivor.")
+    certifications_kept: Count = Field(
         description="Certificates the survivor already held (same type, agency and number): they stay with "
         "the merged vendor as history."
     )

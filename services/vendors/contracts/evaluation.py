@@ -19,7 +19,6 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -30,6 +29,7 @@ from pydantic import (
 
 from services.common.money import Money
 from services.common.pagination import Page
+from services.common.wire import PositiveInt32, WireModel
 from services.vendors.contracts.certifications import RACE_SEX_CONSCIOUS, CertificationType
 from services.vendors.contracts.patterns import FILLED_TEXT, cross_field
 
@@ -110,6 +110,7 @@ def _schema(what: str, example: str) -> WithJsonSchema:
         {
             "type": "string",
             "pattern": _DECIMAL_PATTERN,
+            "maxLength": len("100.00"),
             "description": f"{what}: a decimal string from 0 to 100, at most two decimal places.",
             "examples": [example],
         }
@@ -155,7 +156,7 @@ class CriterionKind(StrEnum):
     non_price = "non_price"
 
 
-class EvaluationCriterion(BaseModel):
+class EvaluationCriterion(WireModel):
     """One criterion of a best-value evaluation; its weight is the most points it can give."""
 
     model_config = ConfigDict(extra="forbid")
@@ -213,14 +214,14 @@ class DeterminationOutcome(StrEnum):
         return self in (DeterminationOutcome.responsive, DeterminationOutcome.responsible)
 
 
-class DeterminationCreate(BaseModel):
+class DeterminationCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: DeterminationOutcome
     reason: Reason = Field(description="Why: shown in the ranking and kept in the record.")
 
 
-class Determination(BaseModel):
+class Determination(WireModel):
     """An evaluator's determination on a bid. The latest of each kind counts; earlier ones stay on record."""
 
     id: uuid.UUID
@@ -240,7 +241,7 @@ class DeterminationPage(Page[Determination]):
     pass
 
 
-class ScoreCreate(BaseModel):
+class ScoreCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     criterion: CriterionKey = Field(description="The key of one of the solicitation's non-price criteria.")
@@ -248,7 +249,7 @@ class ScoreCreate(BaseModel):
     comment: Comment | None = None
 
 
-class Score(BaseModel):
+class Score(WireModel):
     """An evaluator's points for one non-price criterion of a bid; the latest per criterion counts."""
 
     id: uuid.UUID
@@ -265,7 +266,7 @@ class ScorePage(Page[Score]):
     pass
 
 
-class AppliedPreference(BaseModel):
+class AppliedPreference(WireModel):
     """A certification that lowered the bid's evaluated price (never the award amount)."""
 
     certification_type: CertificationType
@@ -273,13 +274,13 @@ class AppliedPreference(BaseModel):
     percent: Percent
 
 
-class CriterionPoints(BaseModel):
+class CriterionPoints(WireModel):
     criterion: str
     kind: CriterionKind
     points: Points | None = Field(description="Null while an evaluator has not scored it.")
 
 
-class RankedBid(BaseModel):
+class RankedBid(WireModel):
     bid_id: uuid.UUID
     vendor_id: uuid.UUID
     vendor_name: str
@@ -300,10 +301,12 @@ class RankedBid(BaseModel):
     award_rejected: bool = Field(description="An award to this bid was rejected: it cannot be awarded again.")
     qualified: bool = Field(description="Ranked and not rejected: it can receive the award.")
     open_issues: list[str] = Field(description="Why the bid is not ranked, or what it still lacks.")
-    rank: int | None = Field(description="1 = best, among responsive, responsible bids of active vendors.")
+    rank: PositiveInt32 | None = Field(
+        description="1 = best, among responsive, responsible bids of active vendors."
+    )
 
 
-class Ranking(BaseModel):
+class Ranking(WireModel):
     """The server's ranking of a solicitation's opened bids, computed on every read."""
 
     solicitation_id: uuid.UUID

@@ -11,9 +11,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from services.common.pagination import Page
+from services.common.wire import Count, PositiveInt64, WireModel
 from services.vendors.contracts.registry import (
     CommodityScheme,
     EntityType,
@@ -56,7 +57,7 @@ class ImportStatus(StrEnum):
     failed = "failed"
 
 
-class CsvColumn(BaseModel):
+class CsvColumn(WireModel):
     """One column of an import file, named in the header line."""
 
     model_config = ConfigDict(frozen=True)
@@ -175,15 +176,15 @@ CSV_COLUMNS: dict[ImportKind, tuple[CsvColumn, ...]] = {
 }
 
 
-class ImportFile(BaseModel):
+class ImportFile(WireModel):
     name: str | None = Field(
         description="The file name the client gave (`filename`, else the form part's), if any."
     )
-    bytes: int = Field(description="Size of the upload.")
+    bytes: Count = Field(description="Size of the upload.")
     sha256: str = Field(description="Hex SHA-256 of the upload, to tell one file from another.")
 
 
-class Import(BaseModel):
+class Import(WireModel):
     """An import and its counts. Every row of the file is exactly one of `loaded`, `already_present` or
     `failed` once the import is `completed`."""
 
@@ -191,18 +192,18 @@ class Import(BaseModel):
     kind: ImportKind
     status: ImportStatus
     file: ImportFile
-    rows: int | None = Field(description="Data rows in the file (the header aside); null until staged.")
-    loaded: int = Field(description="Rows that created a payment or a vendor.")
-    already_present: int = Field(
+    rows: Count | None = Field(description="Data rows in the file (the header aside); null until staged.")
+    loaded: Count = Field(description="Rows that created a payment or a vendor.")
+    already_present: Count = Field(
         description="Valid rows already in the registry: payments by `external_ref`, vendors by identifier "
         "or normalised name. Importing the same file again counts every row here."
     )
-    failed: int = Field(description="Rows reported in `errors` and not loaded.")
-    error_count: int = Field(description="Errors reported; a row may have several.")
-    matched_by_identifier: int | None = Field(
+    failed: Count = Field(description="Rows reported in `errors` and not loaded.")
+    error_count: Count = Field(description="Errors reported; a row may have several.")
+    matched_by_identifier: Count | None = Field(
         description="Payments: valid rows whose vendor was found by identifier. Null for vendor imports."
     )
-    matched_by_name: int | None = Field(
+    matched_by_name: Count | None = Field(
         description="Payments: valid rows whose vendor was found by normalised name. Null for vendor imports."
     )
     failure: str | None = Field(description="Why the import stopped as a whole, when `failed`.")
@@ -211,10 +212,10 @@ class Import(BaseModel):
     completed_at: datetime | None
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(WireModel):
     """One reason a row was not loaded."""
 
-    line: int = Field(
+    line: PositiveInt64 = Field(
         description="Line of the file, the header being line 1 (a quoted value spanning lines counts once)."
     )
     column: str | None = Field(description="The column at fault; null when the row as a whole is.")
@@ -226,7 +227,8 @@ class ImportRowError(BaseModel):
 
 class ImportReport(Import):
     errors: list[ImportRowError] = Field(
-        description=f"The first {ERRORS_SHOWN} errors in file order; `GET …/imports/{{id}}/errors` pages all."
+        max_length=ERRORS_SHOWN,
+        description=f"The first {ERRORS_SHOWN} errors in file order; `GET …/imports/{{id}}/errors` pages all.",
     )
 
 

@@ -16,7 +16,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from services.common.wire import Count, WireModel
 
 __all__ = [
     "OcdsAmendment",
@@ -54,7 +56,7 @@ OcdsNumber = Annotated[
 ]
 
 
-class OcdsModel(BaseModel):
+class OcdsModel(WireModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -147,7 +149,7 @@ class OcdsTender(OcdsModel):
     submissionMethod: list[str] | None = None
     tenderPeriod: OcdsPeriod | None = None
     enquiryPeriod: OcdsPeriod | None = None
-    numberOfTenderers: int | None = None
+    numberOfTenderers: Count | None = None
     tenderers: list[OcdsOrganizationReference] | None = None
     amendments: list[OcdsAmendment] | None = Field(default=None, description="The addenda.")
 

@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -25,8 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.money import CENTS, CurrencyCode
+from services.common.money import AMOUNT_MAX_LENGTH, CENTS, CurrencyCode
 from services.common.pagination import Page
+from services.common.wire import IsoDate, SmallInt, WireModel
 from services.vendors.contracts.patterns import NONZERO_SIGNED_AMOUNT_PATTERN, cross_field
 from services.vendors.contracts.registry import CommodityCode, CommodityCodeChoice
 from services.vendors.contracts.solicitations import Department
@@ -83,6 +83,7 @@ SignedAmount = Annotated[
         {
             "type": "string",
             "pattern": SIGNED_AMOUNT_PATTERN,
+            "maxLength": AMOUNT_MAX_LENGTH + 1,
             "description": "A non-zero decimal with at most two decimal places, as a string; negative for "
             "a correction.",
             "examples": ["1250.00", "-40.00"],
@@ -91,7 +92,7 @@ SignedAmount = Annotated[
 ]
 
 
-class SignedMoney(BaseModel):
+class SignedMoney(WireModel):
     """An amount paid (or, negative, taken back) and its currency."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -109,6 +110,7 @@ class PaymentAmount(SignedMoney):
             {
                 "type": "string",
                 "pattern": NONZERO_SIGNED_AMOUNT_PATTERN,
+                "maxLength": AMOUNT_MAX_LENGTH + 1,
                 "description": "A non-zero decimal with at most two decimal places, as a string; negative "
                 "for a correction.",
                 "examples": ["1250.00", "-40.00"],
@@ -126,7 +128,7 @@ ExternalRef = Annotated[
 ]
 
 
-class PaymentCreate(BaseModel):
+class PaymentCreate(WireModel):
     """One payment line as the City's paying system recorded it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -150,7 +152,7 @@ class PaymentCreate(BaseModel):
     amount: PaymentAmount = Field(
         description=f"In {PAYMENT_CURRENCY}; negative for a correction of an earlier line."
     )
-    paid_date: date = Field(description="The day the payment was made; it decides the fiscal year.")
+    paid_date: IsoDate = Field(description="The day the payment was made; it decides the fiscal year.")
     external_ref: ExternalRef | None = Field(
         default=None,
         description="The paying system's own id of the line, unique: a second payment with the same one is "
@@ -179,7 +181,7 @@ class PaymentCreate(BaseModel):
         return self
 
 
-class Payment(BaseModel):
+class Payment(WireModel):
     id: uuid.UUID
     vendor_id: uuid.UUID
     tier: PaymentTier
@@ -189,7 +191,7 @@ class Payment(BaseModel):
     category: CommodityCode
     amount: SignedMoney
     paid_date: date
-    fiscal_year: int = Field(
+    fiscal_year: SmallInt = Field(
         description="Los Angeles's fiscal year of `paid_date`: FY2026 is July 2025 to June 2026."
     )
     external_ref: str | None

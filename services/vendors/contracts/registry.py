@@ -11,7 +11,6 @@ from typing import Annotated, Literal, Self
 from pydantic import (
     MISSING,
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from services.common.pagination import Page
 from services.common.stored import from_database
+from services.common.wire import PositiveInt32, WireModel
 from services.vendors.contracts.patterns import EMAIL, FILLED_TEXT, NO_NUL, PHONE, POSTAL_CODE, TWO_FILLED
 
 ShortText = Annotated[
@@ -75,7 +75,7 @@ _IDENTIFIER_FORMATS = {
 }
 
 
-class Identifier(BaseModel):
+class Identifier(WireModel):
     scheme: IdentifierScheme
     id: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40)]
 
@@ -137,7 +137,7 @@ class AddressKind(StrEnum):
     remittance = "remittance"
 
 
-class Address(BaseModel):
+class Address(WireModel):
     kind: AddressKind = AddressKind.physical
     line1: ShortText
     line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)] | None = (
@@ -159,7 +159,7 @@ class ContactRole(StrEnum):
     bids = "bids"
 
 
-class Contact(BaseModel):
+class Contact(WireModel):
     role: ContactRole = ContactRole.primary
     name: ShortText
     email: (
@@ -201,7 +201,7 @@ def canonical_commodity_code(scheme: CommodityScheme, code: str) -> str:
     return code
 
 
-class CommodityCode(BaseModel):
+class CommodityCode(WireModel):
     """A classification code: NIGP (`620-80`), UNSPSC (8 digits), or NAICS (2 to 6 digits)."""
 
     scheme: CommodityScheme
@@ -261,7 +261,7 @@ def _distinct(items: list[CommodityCodeChoice]) -> list[CommodityCodeChoice]:
 CommodityCodes = Annotated[list[CommodityCodeChoice], Field(max_length=200), AfterValidator(_distinct)]
 
 
-class VendorCreate(BaseModel):
+class VendorCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     legal_name: ShortText = Field(description="The name exactly as on the W-9.")
@@ -274,7 +274,7 @@ class VendorCreate(BaseModel):
     size_class: SizeClass | None = None
 
 
-class VendorUpdate(BaseModel):
+class VendorUpdate(WireModel):
     """Fields to change; absent fields stay as they are. Status changes go through transitions. Only
     `size_class` takes `null` (it clears the size); every other field, when given, holds a value."""
 
@@ -290,7 +290,7 @@ class VendorUpdate(BaseModel):
     size_class: SizeClass | MISSING | None = Field(default=MISSING, description="`null` clears it.")
 
 
-class Vendor(BaseModel):
+class Vendor(WireModel):
     id: uuid.UUID
     vendor_number: str = Field(description="Human-readable reference, e.g. `VND-000123`.")
     status: VendorStatus
@@ -303,7 +303,7 @@ class Vendor(BaseModel):
     commodity_codes: list[CommodityCode]
     size_class: SizeClass | None
     merged_into_id: uuid.UUID | None = Field(description="The surviving vendor, when this one was merged.")
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -312,7 +312,7 @@ class VendorPage(Page[Vendor]):
     pass
 
 
-class VendorTransition(BaseModel):
+class VendorTransition(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     to: VendorStatus

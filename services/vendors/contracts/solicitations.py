@@ -18,7 +18,6 @@ from pydantic import (
     MISSING,
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -31,6 +30,7 @@ from pydantic import (
 from services.common.money import Money
 from services.common.pagination import Page
 from services.common.reference import DEPARTMENTS, Department, DepartmentCode
+from services.common.wire import TIMESTAMP_MAX_LENGTH, TIMESTAMP_TEXT, Count, PositiveInt32, WireModel
 from services.vendors.contracts.evaluation import (
     EvaluationCriteria,
     EvaluationCriterion,
@@ -146,7 +146,11 @@ LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 Instant = Annotated[
-    AwareDatetime, WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_YEARS})
+    AwareDatetime,
+    TIMESTAMP_TEXT,
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": INSTANT_YEARS, "maxLength": TIMESTAMP_MAX_LENGTH}
+    ),
 ]
 GoalPercent = Annotated[
     Percent,
@@ -154,6 +158,7 @@ GoalPercent = Annotated[
         {
             "type": "string",
             "pattern": POSITIVE_PERCENT_PATTERN,
+            "maxLength": len("100.00"),
             "description": "A percentage more than 0, at most 100, with at most two decimal places.",
             "examples": ["8.00"],
         }
@@ -161,7 +166,7 @@ GoalPercent = Annotated[
 ]
 
 
-class Period(BaseModel):
+class Period(WireModel):
     """A span of time, start included, end excluded."""
 
     model_config = ConfigDict(extra="forbid")
@@ -179,7 +184,7 @@ class Period(BaseModel):
         return self
 
 
-class CityDepartment(BaseModel):
+class CityDepartment(WireModel):
     """A City department: the codes that `buyer_department`, `department` and their filters take."""
 
     code: DepartmentCode
@@ -224,6 +229,7 @@ Quantity = Annotated[
         {
             "type": "string",
             "pattern": QUANTITY_PATTERN,
+            "maxLength": 15,
             "description": "More than 0: at most 10 digits before the point and 4 after it, as a string.",
             "examples": ["1200", "2.5"],
         }
@@ -231,7 +237,7 @@ Quantity = Annotated[
 ]
 
 
-class SolicitationItem(BaseModel):
+class SolicitationItem(WireModel):
     """A line of what is bought (OCDS item). Bids price items by `id`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -252,7 +258,9 @@ def _unique_item_ids(items: list[SolicitationItem]) -> list[SolicitationItem]:
     return items
 
 
-Items = Annotated[list[SolicitationItem], Field(max_length=500), AfterValidator(_unique_item_ids)]
+# The lines a solicitation may list, as sent and as stored.
+MAX_ITEMS = 500
+Items = Annotated[list[SolicitationItem], Field(max_length=MAX_ITEMS), AfterValidator(_unique_item_ids)]
 
 
 def check_periods(enquiry: Period | None, tender: Period) -> None:
@@ -281,7 +289,7 @@ def check_evaluation_terms(
             raise ValueError("a DBE goal is more than 0 percent; leave it out (null) for none")
 
 
-class SolicitationCreate(BaseModel):
+class SolicitationCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -316,7 +324,7 @@ class SolicitationCreate(BaseModel):
         return self
 
 
-class SolicitationUpdate(BaseModel):
+class SolicitationUpdate(WireModel):
     """Fields to change while the solicitation is a draft; absent fields stay as they are. Once
     published, a solicitation changes only through addenda and transitions. `null` clears the four
     optional fields (`description`, `estimated_value`, `enquiry_period`, `dbe_goal_percent`); the
@@ -344,7 +352,7 @@ class SolicitationUpdate(BaseModel):
     )
 
 
-class Solicitation(BaseModel):
+class Solicitation(WireModel):
     id: uuid.UUID
     reference: str = Field(description="Human reference, e.g. `IFB-2026-0001`.")
     ocid: str = Field(description="Open Contracting id: `<publisher prefix>-<reference>`.")
@@ -355,21 +363,21 @@ class Solicitation(BaseModel):
     buyer_department: str
     estimated_value: Money | None
     funding_source: FundingSource
-    items: list[SolicitationItem]
+    items: list[SolicitationItem] = Field(max_length=MAX_ITEMS)
     enquiry_period: Period | None
     tender_period: Period = Field(description="`end` is the close; a late addendum may have moved it.")
     status: SolicitationStatus
     disclose_bid_count: bool
-    bid_count: int | None = Field(
+    bid_count: Count | None = Field(
         description="Bids received, not counting withdrawn ones: shown once the bids are opened, or "
         "before when `disclose_bid_count` is set; null otherwise."
     )
     evaluation_method: EvaluationMethod
-    evaluation_criteria: list[EvaluationCriterion]
+    evaluation_criteria: list[EvaluationCriterion] = Field(max_length=20)  # as `EvaluationCriteria` takes
     dbe_goal_percent: Percent | None = Field(description="Federal funding only: the DBE goal.")
     published_at: datetime | None
     opened_at: datetime | None
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
@@ -378,7 +386,7 @@ class SolicitationPage(Page[Solicitation]):
     pass
 
 
-class SolicitationTransition(BaseModel):
+class SolicitationTransition(WireModel):
     """An explicit move. `open` and `closed` are not moves: they follow the tender period."""
 
     model_config = ConfigDict(extra="forbid")
@@ -387,19 +395,19 @@ class SolicitationTransition(BaseModel):
     reason: Reason | None = Field(default=None, description="Required to cancel or to declare unsuccessful.")
 
 
-class AddendumCreate(BaseModel):
+class AddendumCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
     description: LongText
 
 
-class Addendum(BaseModel):
+class Addendum(WireModel):
     """A change to a published solicitation that every later bid must acknowledge."""
 
     id: uuid.UUID
     solicitation_id: uuid.UUID
-    number: int = Field(description="1, 2, … in order of issue.")
+    number: PositiveInt32 = Field(description="1, 2, … in order of issue.")
     title: str
     description: str
     issued_at: datetime
@@ -413,29 +421,29 @@ class AddendumPage(Page[Addendum]):
     pass
 
 
-class QuestionCreate(BaseModel):
+class QuestionCreate(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     question: LongText
 
 
-class QuestionAnswer(BaseModel):
+class QuestionAnswer(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     answer: LongText
 
 
-class QuestionAsker(BaseModel):
+class QuestionAsker(WireModel):
     """Who asked: shown only to procurement staff (`procurement:write`)."""
 
     vendor_id: uuid.UUID
     subject: str = Field(description="The asking user's token subject.")
 
 
-class Question(BaseModel):
+class Question(WireModel):
     id: uuid.UUID
     solicitation_id: uuid.UUID
-    number: int
+    number: PositiveInt32
     question: str
     asked_at: datetime
     answer: str | None

@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SecretStr,
@@ -24,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.common.wire import PositiveInt32, WireModel
 from services.vendors.contracts.patterns import FILLED_TEXT
 
 __all__ = [
@@ -137,7 +137,7 @@ def _tin_field(rule: str, pattern: str, example: str) -> Any:
     )
 
 
-class TaxProfilePut(BaseModel):
+class TaxProfilePut(WireModel):
     """The W-9 (or W-8) identity of the vendor. The TIN is write-only: responses show its last four.
 
     The server reads this one model, so that an error names `tin` itself; the document describes the
@@ -197,19 +197,19 @@ TAX_PROFILE_PUT_VARIANTS: dict[TinType, type[TaxProfilePut]] = {
 }
 
 
-class TaxProfile(BaseModel):
+class TaxProfile(WireModel):
     """A vendor's tax profile as everyone with `procurement:read` sees it: the TIN masked."""
 
     vendor_id: uuid.UUID
     tin_type: TinType
     tin_masked: str = Field(description="The TIN with all but its last four characters hidden.")
     tin_last4: str
-    version: int
+    version: PositiveInt32
     created_at: datetime
     updated_at: datetime
 
 
-class TaxProfileRevealRequest(BaseModel):
+class TaxProfileRevealRequest(WireModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[
@@ -220,7 +220,7 @@ class TaxProfileRevealRequest(BaseModel):
     )
 
 
-class TaxProfileRevealed(BaseModel):
+class TaxProfileRevealed(WireModel):
     """The full TIN. Served with `Cache-Control: no-store`; every reveal is an audit event."""
 
     vendor_id: uuid.UUID

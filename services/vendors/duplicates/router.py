@@ -21,12 +21,12 @@ from services.common.problems import (
 )
 from services.common.unit_of_work import service_router
 from services.vendors.access import Reader, Writer
-from services.vendors.contracts import DuplicateCandidateList, VendorMerge, VendorMergeResult
+from services.vendors.contracts import MAX_CANDIDATES, DuplicateCandidateList, VendorMerge, VendorMergeResult
 from services.vendors.duplicates import service
 
 router = service_router(tags=["duplicates"])
 
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+DEFAULT_LIMIT, MAX_LIMIT = 20, MAX_CANDIDATES
 
 
 @router.get(

@@ -22,6 +22,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Reader, Writer
 from services.vendors.contracts import Department, IsoDate, Payment, PaymentCreate, PaymentPage, PaymentTier
 from services.vendors.payments import service
@@ -69,7 +70,9 @@ async def payments_list(
     _: Reader,
     vendor_id: Annotated[uuid.UUID | None, Query(description="The vendor paid.")] = None,
     contract_id: Annotated[uuid.UUID | None, Query()] = None,
-    department: Annotated[list[Department] | None, Query(description="City department codes.")] = None,
+    department: Annotated[
+        list[Department] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, description="City department codes.")
+    ] = None,
     fiscal_year: Annotated[
         int | None,
         Query(ge=1900, le=9999, description="Los Angeles fiscal year: 2026 is July 2025 to June 2026."),

@@ -24,6 +24,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Reader, Writer
 from services.vendors.contracts import (
     COMMODITY_FILTER,
@@ -74,7 +75,9 @@ async def vendors_list(
     session: Session,
     pager: PageParams,
     _: Reader,
-    status_: Annotated[list[VendorStatus] | None, Query(alias="status")] = None,
+    status_: Annotated[
+        list[VendorStatus] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status")
+    ] = None,
     q: Annotated[
         str | None,
         Query(

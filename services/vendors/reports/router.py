@@ -20,6 +20,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Reader
 from services.vendors.contracts import (
     COMMODITY_FILTER,
@@ -47,7 +48,6 @@ from services.vendors.reports.tabular import CsvResponse, csv_description, csv_o
 router = service_router(tags=["reports"])
 
 REPORT_PROBLEMS = (Unauthorized, Forbidden, BadRequest, ValidationFailed, ServiceUnavailable)
-MAX_LIST_FILTER = 100
 
 FiscalYear = Annotated[
     int | None,
@@ -72,7 +72,8 @@ CategoryFilter = Annotated[
     ),
 ]
 Departments = Annotated[
-    list[Department] | None, Query(max_length=MAX_LIST_FILTER, description="City department codes; repeat.")
+    list[Department] | None,
+    Query(max_length=LIST_FILTER_MAX_ITEMS, description="City department codes; repeat."),
 ]
 # `format=csv` on the JSON operations is read still, for the clients written before the `.csv`
 # operations, but no longer documented: one operation answers one media type, which generated clients
@@ -91,7 +92,7 @@ async def _spend_filters(
     ] = None,
     department: Departments = None,
     vendor_id: Annotated[
-        list[uuid.UUID] | None, Query(max_length=MAX_LIST_FILTER, description="Vendors' ids; repeat.")
+        list[uuid.UUID] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, description="Vendors' ids; repeat.")
     ] = None,
     category: CategoryFilter = None,
 ) -> SpendFilters:

@@ -85,7 +85,11 @@ def csv_openapi(rows: str) -> dict[int | str, dict[str, Any]]:
             "headers": {
                 "Content-Disposition": {
                     "description": "`attachment` with the report's file name.",
-                    "schema": {"type": "string"},
+                    "schema": {
+                        "type": "string",
+                        "pattern": r'^attachment; filename="[a-z0-9-]+\.csv"$',
+                        "maxLength": 100,
+                    },
                 }
             },
         }

@@ -26,6 +26,7 @@ from services.common.problems import (
     problem_responses,
 )
 from services.common.unit_of_work import service_router
+from services.common.wire import LIST_FILTER_MAX_ITEMS
 from services.vendors.access import Bidder, Reader, Settings, SolicitationMover, Viewer, Writer
 from services.vendors.bids.sealing import Sealer, bid_sealer
 from services.vendors.contracts import (
@@ -115,11 +116,17 @@ async def solicitations_list(
     pager: PageParams,
     viewer: Viewer,
     now: Now,
-    status_: Annotated[list[SolicitationStatus] | None, Query(alias="status")] = None,
-    type_: Annotated[list[SolicitationType] | None, Query(alias="type")] = None,
-    main_category: Annotated[list[MainCategory] | None, Query()] = None,
-    buyer_department: Annotated[list[Department] | None, Query(description="City department codes.")] = None,
-    funding_source: Annotated[list[FundingSource] | None, Query()] = None,
+    status_: Annotated[
+        list[SolicitationStatus] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="status")
+    ] = None,
+    type_: Annotated[
+        list[SolicitationType] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, alias="type")
+    ] = None,
+    main_category: Annotated[list[MainCategory] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
+    buyer_department: Annotated[
+        list[Department] | None, Query(max_length=LIST_FILTER_MAX_ITEMS, description="City department codes.")
+    ] = None,
+    funding_source: Annotated[list[FundingSource] | None, Query(max_length=LIST_FILTER_MAX_ITEMS)] = None,
     commodity: Annotated[
         str | None,
         Query(
