@@ -21,10 +21,69 @@ def document_path(name: str, gateway_document_path: Path) -> Path:
     return gateway_document_path if name == "gateway" else SNAPSHOTS[name]
 
 
-def assert_no_errors(findings: Findings) -> None:
-    errors = [line for line in findings.listing if line.startswith("error")]
-    shown = "\n".join(errors[:60]) + (f"\n… and {len(errors) - 60} more" if len(errors) > 60 else "")
-    assert not findings.errors, f"{findings.summary()}\n\nFirst errors:\n{shown}"
+# Spectral errors still open, each needing a limit the server does not enforce yet, so that declaring
+# one would make the document promise what the server does not keep: arrays whose length no rule bounds
+# today (a merge adds both vendors' lists; bids, addenda and parcels per record have no cap; polygon rings
+# and points), decimals written as strings without a length, and two bodies without a length of their
+# own (a CSV rent schedule, an uploaded file). The list only shrinks: a new error anywhere fails, and so
+# does an entry here that no document reports any more.
+OPEN: set[tuple[str, str]] = {
+    ("owasp:api4:2023-array-limit", f"components.schemas.{schema}.properties.{field}")
+    for schema, fields in {
+        "Asset": ("apns", "warnings"),
+        "PublicAsset": ("apns",),
+        "Bid": ("acknowledged_addenda", "missing_addenda"),
+        "TabulatedBid": ("acknowledged_addenda", "missing_addenda"),
+        "Tabulation": ("bids",),
+        "Ranking": ("bids",),
+        "RankedBid": ("preferences", "points", "open_issues"),
+        "CertifyingAgency": ("certification_types",),
+        "DirectoryEntry": ("dba_names", "commodity_codes", "certifications"),
+        "DuplicateCandidate": ("reasons",),
+        "MetricSeries": ("points",),
+        "Vendor": ("dba_names", "identifiers", "addresses", "contacts", "commodity_codes"),
+        "GeoPolygon": ("coordinates",),
+    }.items()
+    for field in fields
+} | {
+    ("owasp:api4:2023-array-limit", "components.schemas.GeoPolygon.properties.coordinates.items"),
+    *(
+        ("owasp:api4:2023-string-limit", f"components.schemas.{schema}.properties.{field}")
+        for schema, field in (
+            ("CpiEscalation", "floor_percent"),
+            ("CpiEscalation", "cap_percent"),
+            ("CpiMonthValue", "value"),
+            ("CpiValue", "value"),
+            ("CpiValuePut", "value"),
+            ("FixedPercentEscalation", "percent"),
+        )
+    ),
+    (
+        "owasp:api4:2023-string-limit",
+        "paths./v1/real-estate/leases/{lease_id}/rent-schedule.csv.get.responses.200.content.text/csv.schema",
+    ),
+    (
+        "owasp:api4:2023-string-limit",
+        "paths./v1/procurement/imports.post.requestBody.content.multipart/form-data.schema.properties.file",
+    ),
+}
+
+
+def error_locations(findings: Findings) -> set[tuple[str, str]]:
+    """(rule, where) of each error: the listing's lines read `error   <rule>: <message> at <where>`."""
+    found = set()
+    for line in findings.listing:
+        if line.startswith("error"):
+            rule = line.split()[1].rstrip(":")
+            found.add((rule, line.rsplit(" at ", 1)[1]))
+    return found
+
+
+def assert_no_errors(findings: Findings, allowed: set[tuple[str, str]] | None = None) -> None:
+    located = error_locations(findings)
+    new = sorted(located - (allowed or set()))
+    shown = "\n".join(f"{rule} at {where}" for rule, where in new[:60])
+    assert not new, f"{findings.summary()}\n\n{len(new)} errors beyond the open list:\n{shown}"
 
 
 def test_there_are_snapshots_to_lint() -> None:
@@ -35,7 +94,15 @@ def test_there_are_snapshots_to_lint() -> None:
 def test_spectral_oas_and_owasp_find_no_error(name, gateway_document_path, lint_findings) -> None:
     findings = spectral(document_path(name, gateway_document_path))
     lint_findings.append(findings)
-    assert_no_errors(findings)
+    assert_no_errors(findings, OPEN)
+
+
+def test_every_open_spectral_error_is_still_found(gateway_document_path) -> None:
+    """Run after the documents are linted: an entry of `OPEN` that no document reports is fixed, and goes."""
+    seen: set[tuple[str, str]] = set()
+    for name in [*SNAPSHOTS, "gateway"]:
+        seen |= error_locations(spectral(document_path(name, gateway_document_path)))
+    assert sorted(OPEN - seen) == []
 
 
 @pytest.mark.parametrize("name", [*SNAPSHOTS, "gateway"])
