@@ -102,6 +102,8 @@ async def _if_match_header(
         str | None,
         Header(
             alias="If-Match",
+            # Longer than any tag of ours: a 422 at once, as the document's bound says.
+            max_length=ETAG_MAX_LENGTH,
             description='The `ETag` of the version you read, quotes included (`"v3"`), or `*`; the change '
             "is refused (412) if the resource moved on.",
         ),

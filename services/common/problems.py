@@ -163,6 +163,9 @@ class AppError(Exception):
                     )
                 ],
             }
+        if isinstance(extra.get("errors"), list) and len(extra["errors"]) > MAX_FIELD_ERRORS:
+            # The first MAX_FIELD_ERRORS, as for a request's validation errors: the bound the document states.
+            extra = {**extra, "errors": extra["errors"][:MAX_FIELD_ERRORS]}
         return Problem(
             type=problem_type(self.slug),
             title=self.title,

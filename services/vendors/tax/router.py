@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Header, Request, Response, status
 
 from services.common.auth import AUTH_PROBLEMS, Principal, requires
-from services.common.concurrency import IF_MATCH_PATTERN, expected_version, set_etag
+from services.common.concurrency import ETAG_MAX_LENGTH, IF_MATCH_PATTERN, expected_version, set_etag
 from services.common.db import Session
 from services.common.problems import (
     BadRequest,
@@ -63,7 +63,7 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         min_length=1,
-        max_length=200,
+        max_length=ETAG_MAX_LENGTH,
         description="To replace the profile: the `ETag` you read (412 if it moved on, or if there is no "
         "profile yet). A replacement without it is 428.",
     ),
