@@ -103,3 +103,15 @@ async def test_invalid_body_is_422_before_the_precondition_is_judged(kernel):
         f"{PREFIX}/items/{item['id']}", json={"name": ""}, headers={**bearer(), "If-Match": '"stale"'}
     )
     assert_problem(response, 422, "validation-error")
+
+
+async def test_an_if_match_longer_than_any_of_our_tags_is_422_and_changes_nothing(kernel):
+    item = await create_item(kernel)
+
+    response = await rename(kernel, item["id"], "second", '"v1000000000000000000"')  # 22 characters
+
+    assert assert_problem(response, 422, "validation-error")["errors"][0]["location"] == [
+        "header",
+        "If-Match",
+    ]
+    assert (await kernel.get(f"{PREFIX}/items/{item['id']}", headers=bearer())).json()["name"] == "first"

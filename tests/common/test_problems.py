@@ -8,8 +8,10 @@ import uuid
 import pytest
 
 from services.common.problems import (
+    MAX_FIELD_ERRORS,
     PROBLEM_MEDIA_TYPE,
     Conflict,
+    FieldError,
     InvalidTransition,
     NotFound,
     UnprocessableEntity,
@@ -179,3 +181,16 @@ async def test_value_the_database_cannot_store_is_a_validation_problem(kernel):
     body = assert_problem(response, 422, "validation-error")
     assert "cannot be stored" in body["detail"]
     assert "0x00" not in response.text and "UTF8" not in response.text
+
+
+def test_an_app_error_with_more_field_errors_than_the_schema_allows_sends_the_first_hundred():
+    errors = [
+        FieldError(location=["body", "space_ids", n], message="no such space", code="not_found")
+        for n in range(101)
+    ]
+
+    problem = ValidationFailed("Spaces not found.", errors=errors).to_problem()
+
+    assert [error.location for error in problem.errors] == [
+        ["body", "space_ids", n] for n in range(MAX_FIELD_ERRORS)
+    ]
